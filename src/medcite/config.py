@@ -1,0 +1,83 @@
+"""The one settings object. Every field reads from ``MEDCITE_<FIELD>``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "medcite"
+
+
+class Settings(BaseSettings):
+    """medcite settings; environment variables are ``MEDCITE_`` + the upper-cased name."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDCITE_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Data directory: the SQLite store, downloaded sources and indexes live here.",
+    )
+    mirror: Path | None = Field(
+        default=None,
+        description=(
+            "Local mirror of the public corpus sources, laid out like their downloads "
+            "(medquad/, ngc-guidelines/summaries/, pubmedqa/). When set, named sources are "
+            "read from here and nothing is downloaded."
+        ),
+    )
+    db_name: str = Field(default="medcite.db", description="File name of the store inside home.")
+    ingest_batch_size: int = Field(
+        default=200,
+        ge=1,
+        description=(
+            "Documents written per transaction during ingest. Smaller batches lose less work "
+            "when an ingest is killed; larger ones ingest faster."
+        ),
+    )
+    passage_min_words: int = Field(
+        default=80, ge=1, description="Chunker: a passage is grown until it has at least this many words."
+    )
+    passage_max_words: int = Field(
+        default=200, ge=10, description="Chunker: a passage never exceeds this many words unless one sentence does."
+    )
+    download_timeout_s: float = Field(
+        default=60.0, gt=0, description="Timeout for each HTTP request when fetching a source."
+    )
+    ncbi_api_key: str | None = Field(
+        default=None,
+        description="NCBI E-utilities API key (optional): raises the rate limit from 3 to 10 requests/s.",
+    )
+    ncbi_email: str | None = Field(
+        default=None, description="Contact e-mail sent to NCBI E-utilities, as NCBI asks."
+    )
+    eutils_base_url: str = Field(
+        default="https://eutils.ncbi.nlm.nih.gov/entrez/eutils/",
+        description="Base address of NCBI E-utilities (esearch.fcgi and efetch.fcgi live under it).",
+    )
+    source_url_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Per-source download address overrides, as JSON: {\"pubmedqa\": \"https://...\"}. "
+            "For institutional mirrors served over HTTP."
+        ),
+    )
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / self.db_name
+
+    @property
+    def sources_dir(self) -> Path:
+        """Where downloaded sources are unpacked and cached."""
+        return self.home / "sources"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

@@ -1,0 +1,85 @@
+"""One error hierarchy for medcite.
+
+Everything raised on purpose derives from :class:`MedciteError`. Errors are
+translated only at the edges: the CLI prints ``message`` (and exits with
+``exit_code``); the HTTP layer maps ``http_status`` and ``code`` to its JSON
+error shape.
+"""
+
+from __future__ import annotations
+
+
+class MedciteError(Exception):
+    """Base class of every deliberate medcite error."""
+
+    code = "medcite_error"
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"code": self.code, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class ConfigError(MedciteError):
+    """A setting is missing or invalid."""
+
+    code = "config_error"
+    exit_code = 2
+    http_status = 500
+
+
+class StoreError(MedciteError):
+    """The SQLite store cannot be opened, migrated or written."""
+
+    code = "store_error"
+
+
+class IngestError(MedciteError):
+    """An ingest could not run at all (as opposed to one bad file)."""
+
+    code = "ingest_error"
+
+
+class MalformedInputError(IngestError):
+    """One input file (or record) is malformed; it is reported and skipped."""
+
+    code = "malformed_input"
+    http_status = 400
+
+
+class UnsupportedFormatError(IngestError):
+    """A file's format is not one medcite can read."""
+
+    code = "unsupported_format"
+    http_status = 415
+
+
+class SourceUnavailableError(IngestError):
+    """A named source could be neither found in the mirror nor downloaded."""
+
+    code = "source_unavailable"
+    http_status = 503
+
+
+class UnknownSourceError(IngestError):
+    """A named source is not in the registry."""
+
+    code = "unknown_source"
+    exit_code = 2
+    http_status = 404
+
+
+class QueryError(MedciteError):
+    """A question or search query is unusable (empty, too long, ...)."""
+
+    code = "bad_query"
+    exit_code = 2
+    http_status = 400

@@ -1,0 +1,1 @@
+"""Ingest: loaders per format, chunking, named sources, the resumable runner."""

@@ -1,0 +1,63 @@
+"""The loader contract: one small class per input format.
+
+A loader turns one file into :class:`~medcite.types.Document` objects. A
+problem with the whole file is raised as
+:class:`~medcite.errors.MalformedInputError` (the file is reported and
+skipped); a problem with one record inside a multi-record file is yielded as a
+:class:`RecordError` and the loader goes on with the next record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from medcite.types import DocType, Document
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    """One bad record inside an otherwise readable file."""
+
+    where: str  # "file.jsonl:12", "ori_pqal.json#12345"
+    reason: str
+
+
+LoadItem = Document | RecordError
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """Caller-supplied defaults for formats that carry little metadata (generic files)."""
+
+    source: str = "local"
+    doc_type: DocType | None = None  # overrides what the loader would infer
+    root: Path | None = None  # source ids of generic files are paths relative to this
+    organisation: str | None = None
+    licence: str | None = None
+
+    def source_id_for(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return path.name
+
+
+class Loader(Protocol):
+    """Reads one file format."""
+
+    format: ClassVar[str]  # short name: "medquad", "ngc", "jsonl", ...
+    description: ClassVar[str]
+    extensions: ClassVar[tuple[str, ...]]  # lower-case, with dot
+
+    def sniff(self, path: Path, head: str) -> bool:
+        """True when this loader reads ``path``; ``head`` is its first few KB as text."""
+        ...
+
+    def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
+        """Documents of ``path`` (and per-record errors); raise MalformedInputError for a bad file."""
+        ...

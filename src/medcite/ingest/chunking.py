@@ -1,0 +1,200 @@
+"""Sentence splitting and passage building, with offsets kept.
+
+The splitter is rule-based and fast (regular expressions plus an abbreviation
+list), tuned for clinical prose: it does not break after "e.g.", "Dr.",
+"b.i.d.", initials, decimals or "Fig. 2", and it always breaks at paragraph
+boundaries and list items (the text conventions of :mod:`medcite.ingest.text`).
+
+Passages never cross a section and never split a sentence (unless one
+sentence alone is longer than the maximum); a section is cut into passages of
+balanced size between ``min_words`` and ``max_words``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from medcite.types import Passage, Section
+
+# Words that end with a period but rarely end a sentence. Lower-cased, without the final period.
+ABBREVIATIONS = frozenset(
+    """
+    dr drs mr mrs ms mx prof sr jr st mt rev gen col sgt capt lt hon
+    vs v cf ca approx appt apt dept fig figs eq eqs ref refs vol vols
+    ch chap sect pp para eds al et ibid op cit viz inc ltd co corp univ
+    jan feb apr jun jul aug sep sept oct nov dec tues thur thurs
+    e.g i.e a.m p.m b.i.d t.i.d q.i.d q.d q.o.d q.h q.h.s p.o p.r p.v s.c i.v i.m i.d o.d o.s o.u
+    u.s u.k u.n e.u ph.d m.d d.o r.n b.s m.s m.p.h
+    """.split()
+)
+
+# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace.
+_CANDIDATE_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+_HARD_BREAK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*[-•*]\s)|\n(?=[ \t]*\d{1,2}[.)]\s)")
+_TOKEN_BEFORE_RE = re.compile(r"(\S+)$")
+_NEXT_START_RE = re.compile(r"\s+(\S)")
+_WORD_RE = re.compile(r"\S+")
+_LEAD_RE = re.compile(r"\s*(?:[-•*]|\d{1,2}[.)])\s+|\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+def _is_abbreviation(token: str) -> bool:
+    """``token`` is the text before a period, e.g. 'e.g' or '(Dr'."""
+    core = token.lstrip("([{\"'“‘").lower()
+    if not core:
+        return False
+    if core in ABBREVIATIONS:
+        return True
+    # Single initials ("J. Smith") and dotted acronyms ("U.S.A", "b.i.d") not listed.
+    if len(core) == 1 and core.isalpha():
+        return True
+    return bool(re.fullmatch(r"(?:[a-z]\.){1,4}[a-z]", core))
+
+
+def _split_segment(text: str, offset: int, out: list[Span]) -> None:
+    """Split one paragraph/list item (no hard breaks inside) into sentence spans."""
+    n = len(text)
+    # A list item's marker ("- ", "• ", "3. ") is not part of its sentence.
+    lead = _LEAD_RE.match(text)
+    start = lead.end() if lead else 0
+    for m in _CANDIDATE_RE.finditer(text):
+        end = m.end()
+        if end <= start:
+            continue
+        punct = m.group(0)
+        nxt = _NEXT_START_RE.match(text, end)
+        if nxt is None:
+            break  # only whitespace left: the segment end closes the sentence
+        following = nxt.group(1)
+        if punct[0] == ".":
+            before = _TOKEN_BEFORE_RE.search(text, 0, m.start())
+            token = before.group(1) if before else ""
+            if _is_abbreviation(token):
+                continue
+            if token.lower() in ("no", "nos") and following.isdigit():
+                continue
+        # A lower-case continuation is almost never a new sentence.
+        if following.islower():
+            continue
+        out.append(Span(offset + start, offset + end))
+        start = nxt.start(1)
+    # trailing sentence
+    tail_end = n
+    while tail_end > start and text[tail_end - 1].isspace():
+        tail_end -= 1
+    if tail_end > start:
+        out.append(Span(offset + start, offset + tail_end))
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of ``text``; ``text[span.start:span.end]`` is each sentence, stripped."""
+    spans: list[Span] = []
+    pos = 0
+    for brk in _HARD_BREAK_RE.finditer(text):
+        _split_segment(text[pos : brk.start()], pos, spans)
+        pos = brk.end()
+    _split_segment(text[pos:], pos, spans)
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    """Convenience: the sentence strings of ``text``."""
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD_RE.findall(text))
+
+
+def _pack(counts: Sequence[int], min_words: int, max_words: int) -> list[tuple[int, int]]:
+    """Group consecutive sentences (given their word counts) into balanced runs.
+
+    Returns (first, last_exclusive) index pairs. Aims at ceil(total/max) runs of
+    near-equal size; a sentence is never split.
+    """
+    total = sum(counts)
+    if total <= max_words:
+        return [(0, len(counts))]
+    n_runs = max(1, math.ceil(total / max_words))
+    target = max(min_words, total / n_runs)
+    runs: list[tuple[int, int]] = []
+    first = 0
+    acc = 0
+    for i, c in enumerate(counts):
+        if acc and acc + c > max_words:
+            runs.append((first, i))
+            first, acc = i, 0
+        acc += c
+        if acc >= target and i + 1 < len(counts):
+            remaining = sum(counts[i + 1 :])
+            # Do not leave a runt tail that could have joined this run.
+            if remaining >= min_words or acc + remaining > max_words:
+                runs.append((first, i + 1))
+                first, acc = i + 1, 0
+    if first < len(counts):
+        runs.append((first, len(counts)))
+    return runs
+
+
+def _hard_split(text: str, start: int, end: int, max_words: int) -> list[Span]:
+    """Split an over-long sentence at word boundaries (a last resort)."""
+    words = list(_WORD_RE.finditer(text, start, end))
+    spans = []
+    for i in range(0, len(words), max_words):
+        chunk = words[i : i + max_words]
+        spans.append(Span(chunk[0].start(), chunk[-1].end()))
+    return spans
+
+
+def build_passages(
+    sections: Sequence[Section], *, min_words: int = 80, max_words: int = 200
+) -> tuple[str, list[Passage]]:
+    """Join sections into a document body and cut it into passages.
+
+    Returns ``(body, passages)``; each passage's text is exactly
+    ``body[char_start:char_end]`` and carries its section heading and meta.
+    """
+    body_parts: list[str] = []
+    passages: list[Passage] = []
+    offset = 0
+    for section in sections:
+        text = section.text.strip()
+        if not text:
+            continue
+        if body_parts:
+            body_parts.append("\n\n")
+            offset += 2
+        base = offset
+        body_parts.append(text)
+        offset += len(text)
+
+        spans: list[Span] = []
+        for s in split_sentences(text):
+            if word_count(text[s.start : s.end]) > 2 * max_words:
+                spans.extend(_hard_split(text, s.start, s.end, max_words))
+            else:
+                spans.append(s)
+        if not spans:
+            continue
+        counts = [word_count(text[s.start : s.end]) for s in spans]
+        for first, last in _pack(counts, min_words, max_words):
+            start, end = spans[first].start, spans[last - 1].end
+            passages.append(
+                Passage(
+                    ord=len(passages),
+                    section=section.heading,
+                    text=text[start:end],
+                    char_start=base + start,
+                    char_end=base + end,
+                    meta=dict(section.meta),
+                )
+            )
+    return "".join(body_parts), passages

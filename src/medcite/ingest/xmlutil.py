@@ -1,0 +1,53 @@
+"""Safe XML parsing for loaders (defusedxml: no entity expansion bombs, no external entities)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from medcite.errors import MalformedInputError
+
+
+def parse_xml(path: Path) -> ET.Element:
+    """Root element of ``path``; a malformed, truncated or unsafe file raises MalformedInputError."""
+    try:
+        root: ET.Element = SafeET.parse(str(path)).getroot()
+    except ET.ParseError as exc:
+        raise MalformedInputError(f"malformed XML: {exc}") from exc
+    except DefusedXmlException as exc:
+        raise MalformedInputError(f"unsafe XML refused: {exc}") from exc
+    except OSError as exc:
+        raise MalformedInputError(f"cannot read file: {exc}") from exc
+    return root
+
+
+def text_of(elem: ET.Element | None) -> str:
+    """All text inside ``elem`` (empty string for None), whitespace preserved."""
+    if elem is None:
+        return ""
+    return "".join(elem.itertext())
+
+
+def root_tag(head: str) -> str | None:
+    """Name of the first element in an XML prefix, skipping the declaration, comments and doctype."""
+    i = 0
+    n = len(head)
+    while i < n:
+        j = head.find("<", i)
+        if j < 0 or j + 1 >= n:
+            return None
+        nxt = head[j + 1]
+        if nxt in "?!":
+            end = head.find(">", j)
+            if end < 0:
+                return None
+            i = end + 1
+            continue
+        k = j + 1
+        while k < n and (head[k].isalnum() or head[k] in "_-:."):
+            k += 1
+        return head[j + 1 : k] or None
+    return None

@@ -1,0 +1,324 @@
+"""SQLite (WAL) implementation of :class:`~medcite.store.base.DocumentStore`.
+
+Every batch of documents is written in one transaction together with the
+"file finished" mark of the file it completes, so an ingest killed at any
+moment leaves whole documents only, and a re-run knows where to pick up.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from medcite.errors import StoreError
+from medcite.store.base import FileMark, PreparedDocument, SourceStats, WriteOutcome
+from medcite.store.migrate import migrate
+from medcite.types import DocType, EvidenceLevel, Passage, StoredDocument, stable_json
+
+_DOC_COLUMNS = (
+    "id, source, source_id, title, url, doc_type, evidence_level, year, organisation, journal, "
+    "licence, language, focus, synonyms, mesh_terms, cuis, meta, body, content_hash"
+)
+
+
+class SQLiteStore:
+    """The medcite store: one SQLite file in WAL mode."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if readonly:
+                uri = f"file:{self.path}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout = 10000")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                # NORMAL is durable against a killed process in WAL mode (only power loss can drop
+                # the last commits), and much faster than FULL.
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"cannot open store {self.path}: {exc}",
+                hint="Is it a medcite database? Move it aside to start a fresh store.",
+            ) from exc
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+    def write_documents(
+        self,
+        items: Sequence[PreparedDocument],
+        *,
+        run_id: int | None = None,
+        done_file: FileMark | None = None,
+    ) -> list[WriteOutcome]:
+        """Write a batch atomically; ``done_file`` marks the file it completes, in the same transaction."""
+        outcomes: list[WriteOutcome] = []
+        cur = self.conn.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")
+            for item in items:
+                outcomes.append(self._write_one(cur, item, run_id))
+            if done_file is not None:
+                cur.execute(
+                    "INSERT INTO ingest_files(path, fingerprint, format, documents, run_id) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                    "fingerprint=excluded.fingerprint, format=excluded.format, "
+                    "documents=excluded.documents, run_id=excluded.run_id, "
+                    "finished_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+                    (done_file.path, done_file.fingerprint, done_file.format, done_file.documents, run_id),
+                )
+            cur.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+        return outcomes
+
+    def _write_one(self, cur: sqlite3.Cursor, item: PreparedDocument, run_id: int | None) -> WriteOutcome:
+        doc = item.document
+        row = cur.execute(
+            "SELECT id, record_hash FROM documents WHERE source = ? AND source_id = ?",
+            (doc.source, doc.source_id),
+        ).fetchone()
+        if row is not None and row["record_hash"] == item.record_hash:
+            return WriteOutcome.UNCHANGED
+        if row is None:
+            dup = cur.execute(
+                "SELECT 1 FROM documents WHERE content_hash = ? LIMIT 1", (item.content_hash,)
+            ).fetchone()
+            if dup is not None:
+                return WriteOutcome.DUPLICATE
+        values = (
+            doc.title, doc.url, doc.doc_type.value, int(doc.evidence_level), doc.year,
+            doc.organisation, doc.journal, doc.licence, doc.language, doc.focus,
+            stable_json(doc.synonyms), stable_json(doc.mesh_terms), stable_json(doc.cuis),
+            stable_json(doc.meta), item.body, item.content_hash, item.record_hash,
+            item.file_path, run_id,
+        )
+        if row is None:
+            cur.execute(
+                "INSERT INTO documents(title, url, doc_type, evidence_level, year, organisation, "
+                "journal, licence, language, focus, synonyms, mesh_terms, cuis, meta, body, "
+                "content_hash, record_hash, file_path, run_id, source, source_id) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*values, doc.source, doc.source_id),
+            )
+            document_id = cur.lastrowid
+            outcome = WriteOutcome.ADDED
+        else:
+            document_id = row["id"]
+            cur.execute("DELETE FROM passages WHERE document_id = ?", (document_id,))
+            cur.execute(
+                "UPDATE documents SET title=?, url=?, doc_type=?, evidence_level=?, year=?, "
+                "organisation=?, journal=?, licence=?, language=?, focus=?, synonyms=?, "
+                "mesh_terms=?, cuis=?, meta=?, body=?, content_hash=?, record_hash=?, "
+                "file_path=?, run_id=?, updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                "WHERE id = ?",
+                (*values, document_id),
+            )
+            outcome = WriteOutcome.UPDATED
+        cur.executemany(
+            "INSERT INTO passages(document_id, ord, section, text, char_start, char_end, meta) "
+            "VALUES (?,?,?,?,?,?,?)",
+            [
+                (document_id, p.ord, p.section, p.text, p.char_start, p.char_end, stable_json(p.meta))
+                for p in item.passages
+            ],
+        )
+        return outcome
+
+    # -- ingest bookkeeping ----------------------------------------------------------------
+    def start_run(self, args: dict[str, Any]) -> int:
+        cur = self.conn.execute("INSERT INTO ingest_runs(args) VALUES (?)", (stable_json(args),))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE ingest_runs SET status=?, stats=?, "
+            "finished_at=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id=?",
+            (status, stable_json(stats), run_id),
+        )
+
+    def record_error(self, run_id: int | None, path: str, reason: str) -> None:
+        self.conn.execute(
+            "INSERT INTO ingest_errors(run_id, path, reason) VALUES (?, ?, ?)", (run_id, path, reason)
+        )
+
+    def file_done(self, path: str, fingerprint: str) -> bool:
+        row = self.conn.execute(
+            "SELECT fingerprint FROM ingest_files WHERE path = ?", (path,)
+        ).fetchone()
+        return row is not None and row[0] == fingerprint
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, started_at, finished_at, status, args, stats FROM ingest_runs "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            {**dict(r), "args": json.loads(r["args"]), "stats": json.loads(r["stats"])} for r in rows
+        ]
+
+    # -- reading ---------------------------------------------------------------------------
+    def count_documents(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def count_passages(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def get_document(self, document_id: int) -> StoredDocument | None:
+        row = self.conn.execute(
+            f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        return _row_to_document(row) if row else None
+
+    def get_documents(self, ids: Sequence[int]) -> dict[int, StoredDocument]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({marks})", list(ids)
+        ).fetchall()
+        return {r["id"]: _row_to_document(r) for r in rows}
+
+    def find_document(self, source: str, source_id: str) -> StoredDocument | None:
+        row = self.conn.execute(
+            f"SELECT {_DOC_COLUMNS} FROM documents WHERE source = ? AND source_id = ?",
+            (source, source_id),
+        ).fetchone()
+        return _row_to_document(row) if row else None
+
+    def get_passages(self, document_id: int) -> list[Passage]:
+        rows = self.conn.execute(
+            "SELECT * FROM passages WHERE document_id = ? ORDER BY ord", (document_id,)
+        ).fetchall()
+        return [_row_to_passage(r) for r in rows]
+
+    def get_passages_by_id(self, ids: Sequence[int]) -> dict[int, Passage]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)).fetchall()
+        return {r["id"]: _row_to_passage(r) for r in rows}
+
+    def iter_passages(self, *, after_id: int = 0, batch: int = 2000) -> Iterator[Passage]:
+        """All passages with id > ``after_id`` in id order (for incremental indexing)."""
+        last = after_id
+        while True:
+            rows = self.conn.execute(
+                "SELECT * FROM passages WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_passage(r)
+            last = rows[-1]["id"]
+
+    def stats(self) -> list[SourceStats]:
+        rows = self.conn.execute(
+            "SELECT d.source, d.doc_type, count(DISTINCT d.id) AS documents, "
+            "(SELECT count(*) FROM passages p JOIN documents d2 ON p.document_id = d2.id "
+            " WHERE d2.source = d.source AND d2.doc_type = d.doc_type) AS passages "
+            "FROM documents d GROUP BY d.source, d.doc_type ORDER BY d.source, d.doc_type"
+        ).fetchall()
+        return [SourceStats(r["source"], r["doc_type"], r["documents"], r["passages"]) for r in rows]
+
+    def errors(self, run_id: int) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT path, reason FROM ingest_errors WHERE run_id = ? ORDER BY id", (run_id,)
+        ).fetchall()
+        return [(r["path"], r["reason"]) for r in rows]
+
+    def keyword_search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
+        """FTS5 BM25 over passages: (passage id, score, higher is better).
+
+        Words are OR-ed so that a question matches passages sharing any of its terms.
+        """
+        terms = _fts_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts "
+            "WHERE passages_fts MATCH ? ORDER BY score LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+_FTS_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+# Function words that only add noise to an OR query. Not medical content: plain English grammar.
+_STOPWORDS = frozenset(
+    "a an and are as at be by can do does for from how i in is it its me my of on or "
+    "should that the their them there these they this to was what when where which who "
+    "why will with you your about after before could would may might".split()
+)
+
+
+def _fts_terms(query: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for tok in _FTS_TOKEN_RE.findall(query.lower()):
+        if tok not in _STOPWORDS and len(tok) > 1:
+            seen.setdefault(tok, None)
+    return list(seen)
+
+
+def _row_to_document(row: sqlite3.Row) -> StoredDocument:
+    return StoredDocument(
+        id=row["id"],
+        source=row["source"],
+        source_id=row["source_id"],
+        title=row["title"],
+        url=row["url"],
+        doc_type=DocType(row["doc_type"]),
+        evidence_level=EvidenceLevel(row["evidence_level"]),
+        year=row["year"],
+        organisation=row["organisation"],
+        journal=row["journal"],
+        licence=row["licence"],
+        language=row["language"],
+        focus=row["focus"],
+        synonyms=json.loads(row["synonyms"]),
+        mesh_terms=json.loads(row["mesh_terms"]),
+        cuis=json.loads(row["cuis"]),
+        meta=json.loads(row["meta"]),
+        body=row["body"],
+        content_hash=row["content_hash"],
+    )
+
+
+def _row_to_passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        id=row["id"],
+        document_id=row["document_id"],
+        ord=row["ord"],
+        section=row["section"],
+        text=row["text"],
+        char_start=row["char_start"],
+        char_end=row["char_end"],
+        meta=json.loads(row["meta"]),
+    )

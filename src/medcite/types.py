@@ -1,0 +1,183 @@
+"""Typed models shared by every pipeline stage.
+
+Loaders produce :class:`Document` (metadata plus titled sections of clean
+text); the chunker turns its sections into a ``body`` and :class:`Passage`
+spans with character offsets into that body, so any sentence shown later can
+be traced back to the exact place in its document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DocType(StrEnum):
+    """What kind of document a source is; drives the evidence level."""
+
+    GUIDELINE = "guideline"
+    SYSTEMATIC_REVIEW = "systematic_review"
+    RCT = "rct"
+    RESEARCH = "research"
+    CONSUMER = "consumer"
+    REFERENCE = "reference"
+
+    @property
+    def label(self) -> str:
+        return DOC_TYPE_LABELS[self]
+
+    @property
+    def evidence_level(self) -> EvidenceLevel:
+        return EVIDENCE_LEVEL_BY_TYPE[self]
+
+
+class EvidenceLevel(IntEnum):
+    """Ordinal evidence level: lower is stronger (see docs/doc-types.md)."""
+
+    SYNTHESIS = 1  # evidence-based guideline, systematic review / meta-analysis
+    TRIAL = 2  # randomised controlled trial
+    PRIMARY = 3  # other primary research: cohort, case-control, case series, abstracts
+    CURATED_REFERENCE = 4  # expert-curated reference pages (genetics, rare-disease, encyclopaedia)
+    CONSUMER = 5  # patient education pages
+
+    @property
+    def label(self) -> str:
+        return EVIDENCE_LEVEL_LABELS[self]
+
+
+DOC_TYPE_LABELS: dict[DocType, str] = {
+    DocType.GUIDELINE: "Guideline",
+    DocType.SYSTEMATIC_REVIEW: "Systematic review",
+    DocType.RCT: "Trial",
+    DocType.RESEARCH: "Research",
+    DocType.CONSUMER: "Consumer health",
+    DocType.REFERENCE: "Reference",
+}
+
+EVIDENCE_LEVEL_BY_TYPE: dict[DocType, EvidenceLevel] = {
+    DocType.GUIDELINE: EvidenceLevel.SYNTHESIS,
+    DocType.SYSTEMATIC_REVIEW: EvidenceLevel.SYNTHESIS,
+    DocType.RCT: EvidenceLevel.TRIAL,
+    DocType.RESEARCH: EvidenceLevel.PRIMARY,
+    DocType.REFERENCE: EvidenceLevel.CURATED_REFERENCE,
+    DocType.CONSUMER: EvidenceLevel.CONSUMER,
+}
+
+EVIDENCE_LEVEL_LABELS: dict[EvidenceLevel, str] = {
+    EvidenceLevel.SYNTHESIS: "Level 1: guideline or systematic review",
+    EvidenceLevel.TRIAL: "Level 2: randomised trial",
+    EvidenceLevel.PRIMARY: "Level 3: other primary research",
+    EvidenceLevel.CURATED_REFERENCE: "Level 4: curated reference",
+    EvidenceLevel.CONSUMER: "Level 5: consumer health information",
+}
+
+
+class Section(BaseModel):
+    """A titled run of clean text inside a document, as a loader produced it.
+
+    ``text`` may hold several paragraphs (blank-line separated) and list items
+    (lines starting with ``- ``); the sentence splitter treats both as hard
+    sentence boundaries.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    heading: str | None = None
+    text: str
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Document(BaseModel):
+    """A source document as loaded, before chunking and storage."""
+
+    source: str = Field(description="Collection it came from: medquad, ngc, pubmedqa, pubmed, local, ...")
+    source_id: str = Field(description="Identifier unique within the source (file id, PMID, path).")
+    title: str
+    doc_type: DocType
+    url: str | None = None
+    year: int | None = Field(default=None, description="Publication (or release) year.")
+    organisation: str | None = Field(default=None, description="Publishing body or guideline developer.")
+    journal: str | None = None
+    licence: str | None = Field(default=None, description="Licence or copyright/attribution statement.")
+    language: str = "en"
+    focus: str | None = Field(default=None, description="Main concept the document is about.")
+    synonyms: list[str] = Field(default_factory=list, description="Other names of the focus concept.")
+    mesh_terms: list[str] = Field(default_factory=list)
+    cuis: list[str] = Field(default_factory=list, description="UMLS concept ids of the focus.")
+    meta: dict[str, Any] = Field(default_factory=dict, description="Source-specific extras (PMID, qtypes, ...).")
+    sections: list[Section] = Field(default_factory=list)
+
+    @property
+    def evidence_level(self) -> EvidenceLevel:
+        return self.doc_type.evidence_level
+
+    def content_hash(self, body: str) -> str:
+        """Hash of what a reader sees (title + body): identical content from two keys is a duplicate."""
+        return _sha256(self.title.strip() + "\x00" + body)
+
+    def record_hash(self) -> str:
+        """Hash of everything loaded, metadata included: a change means the stored copy is stale."""
+        return _sha256(self.model_dump_json())
+
+
+class Passage(BaseModel):
+    """A retrievable span of a document's body (~80-200 words, whole sentences)."""
+
+    id: int | None = None
+    document_id: int | None = None
+    ord: int = Field(description="Position of the passage inside its document, from 0.")
+    section: str | None = Field(default=None, description="Heading of the section the passage sits in.")
+    text: str
+    char_start: int = Field(description="Offset of the passage in its document's body.")
+    char_end: int
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+class StoredDocument(BaseModel):
+    """A document as the store holds it (no sections: the body and passages replace them)."""
+
+    id: int
+    source: str
+    source_id: str
+    title: str
+    doc_type: DocType
+    evidence_level: EvidenceLevel
+    url: str | None = None
+    year: int | None = None
+    organisation: str | None = None
+    journal: str | None = None
+    licence: str | None = None
+    language: str = "en"
+    focus: str | None = None
+    synonyms: list[str] = Field(default_factory=list)
+    mesh_terms: list[str] = Field(default_factory=list)
+    cuis: list[str] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+    body: str = ""
+    content_hash: str = ""
+
+
+class Evidence(BaseModel):
+    """A retrieved passage together with the document it cites, and why it ranked."""
+
+    passage: Passage
+    document: StoredDocument
+    score: float
+    score_parts: dict[str, float] = Field(default_factory=dict)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stable_json(value: Any) -> str:
+    """Compact, key-sorted JSON used for the store's JSON columns."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
