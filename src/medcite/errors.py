@@ -55,6 +55,16 @@ class MalformedInputError(IngestError):
     http_status = 400
 
 
+class NotADocumentError(IngestError):
+    """A well-formed file that holds no document worth keeping (a stub, an empty topic).
+
+    Counted as skipped, not as a failure.
+    """
+
+    code = "not_a_document"
+    http_status = 422
+
+
 class UnsupportedFormatError(IngestError):
     """A file's format is not one medcite can read."""
 

@@ -34,7 +34,6 @@ ABBREVIATIONS = frozenset(
 # A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace.
 _CANDIDATE_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 _HARD_BREAK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*[-•*]\s)|\n(?=[ \t]*\d{1,2}[.)]\s)")
-_TOKEN_BEFORE_RE = re.compile(r"(\S+)$")
 _NEXT_START_RE = re.compile(r"\s+(\S)")
 _WORD_RE = re.compile(r"\S+")
 _LEAD_RE = re.compile(r"\s*(?:[-•*]|\d{1,2}[.)])\s+|\s+")
@@ -75,8 +74,11 @@ def _split_segment(text: str, offset: int, out: list[Span]) -> None:
             break  # only whitespace left: the segment end closes the sentence
         following = nxt.group(1)
         if punct[0] == ".":
-            before = _TOKEN_BEFORE_RE.search(text, 0, m.start())
-            token = before.group(1) if before else ""
+            # The word before the period (a backwards scan: a regex anchored at $ would be O(n²)).
+            j = m.start()
+            while j > start and not text[j - 1].isspace():
+                j -= 1
+            token = text[j : m.start()]
             if _is_abbreviation(token):
                 continue
             if token.lower() in ("no", "nos") and following.isdigit():

@@ -10,6 +10,7 @@ yields no document.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -43,11 +44,32 @@ MEDQUAD_SOURCES: dict[str, tuple[str, DocType]] = {
 }
 
 _SPACE_QMARK_RE = re.compile(r"\s+([?.!,])")
+_REPEAT_QMARK_RE = re.compile(r"\?{2,}")
 
 
 def clean_question(question: str) -> str:
-    """'What causes Muscle Cramps ?' -> 'What causes Muscle Cramps?'"""
-    return _SPACE_QMARK_RE.sub(r"\1", squash(question))
+    """'what causes Muscle Cramps ?' -> 'What causes Muscle Cramps?'"""
+    q = _REPEAT_QMARK_RE.sub("?", _SPACE_QMARK_RE.sub(r"\1", squash(question)))
+    return q[:1].upper() + q[1:]
+
+
+_LEGACY_TAGS = {
+    "doctitle-focus": "Focus", "qaPairs": "QAPairs", "pair": "QAPair", "question": "Question",
+    "answer": "Answer", "cui": "CUI", "semanticType": "SemanticType",
+}
+
+
+def _from_legacy_schema(root: ET.Element) -> ET.Element:
+    """``<doc docid corpus url><doctitle-focus>..<qaPairs><pair><question>..`` -> current schema."""
+    new = ET.Element("Document", {
+        "id": root.get("docid") or "", "source": root.get("corpus") or "", "url": root.get("url") or "",
+    })
+    for elem in root.iter():
+        if elem is root:
+            continue
+        elem.tag = _LEGACY_TAGS.get(elem.tag, elem.tag)
+    new.extend(list(root))
+    return new
 
 
 class MedQuADLoader:
@@ -56,10 +78,20 @@ class MedQuADLoader:
     extensions: ClassVar[tuple[str, ...]] = (".xml",)
 
     def sniff(self, path: Path, head: str) -> bool:
-        return root_tag(head) == "Document" and ("<QAPairs" in head or "<Focus" in head)
+        tag = root_tag(head)
+        return (tag in ("Document", "DiseaseFile") and ("<QAPairs" in head or "<Focus" in head)) or (
+            tag == "doc" and "<qaPairs" in head
+        )
 
     def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
         root = parse_xml(path)
+        if root.tag == "doc":
+            # A few NINDS files use MedQuAD's older lower-case schema; map it to the current one.
+            root = _from_legacy_schema(root)
+        elif root.tag == "DiseaseFile":
+            # One CDC file uses this root with an fid attribute and the current children.
+            root.tag = "Document"
+            root.set("id", root.get("fid") or "")
         if root.tag != "Document":
             raise MalformedInputError(f"expected <Document> root, found <{root.tag}>")
         doc_id = root.get("id")
@@ -100,7 +132,8 @@ class MedQuADLoader:
         semantic_types = [squash(text_of(t)) for t in root.iter("SemanticType")]
         yield Document(
             source="medquad",
-            source_id=f"{site or 'unknown'}/{doc_id}",
+            # The file name, not the id attribute: a few CancerGov files share one id.
+            source_id=f"{site or 'unknown'}/{path.stem}",
             title=focus or (sections[0].heading or doc_id),
             doc_type=options.doc_type or doc_type,
             url=root.get("url") or None,

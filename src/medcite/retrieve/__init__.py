@@ -1,1 +1,1 @@
-"""retrieve stage."""
+"""Retrieval: find the passages that answer a question."""

@@ -49,7 +49,7 @@ CREATE TABLE ingest_runs (
     started_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     finished_at  TEXT,
     status       TEXT NOT NULL DEFAULT 'running'
-                 CHECK (status IN ('running','completed','completed_with_errors','failed')),
+                 CHECK (status IN ('running','completed','completed_with_errors','failed','interrupted')),
     args         TEXT NOT NULL DEFAULT '{}',
     stats        TEXT NOT NULL DEFAULT '{}'
 );

@@ -1,0 +1,3 @@
+from medcite.cli import main
+
+main()

@@ -1,0 +1,323 @@
+"""The ``medcite`` command line (typer + rich). Errors are translated to messages here only."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from medcite import __version__
+from medcite.config import Settings, get_settings
+from medcite.console import RichIngestProgress, ingest_summary_table, stats_table
+from medcite.errors import MedciteError, QueryError
+from medcite.ingest.base import LoadOptions
+from medcite.ingest.eutils import fetch_pubmed
+from medcite.ingest.formats import LOADERS_BY_FORMAT, walk_files
+from medcite.ingest.runner import IngestJob, IngestReport, run_ingest
+from medcite.ingest.sources import DEFAULT_SOURCES, SOURCES, get_source, mirror_location, resolve_source
+from medcite.retrieve.keyword import keyword_search
+from medcite.store.sqlite import SQLiteStore
+from medcite.types import DocType, Evidence
+
+app = typer.Typer(
+    name="medcite",
+    help="Evidence-backed medical answers: every sentence cited to a real source.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run a command body; a MedciteError becomes a message and an exit code, not a traceback."""
+    try:
+        return fn()
+    except MedciteError as exc:
+        err.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
+        if exc.hint:
+            err.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _open_store(settings: Settings) -> SQLiteStore:
+    return SQLiteStore(settings.db_path)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"medcite {__version__}")
+        raise typer.Exit()
+
+
+# ---------------------------------------------------------------------------------------- ingest
+def _jobs_for(
+    targets: list[str], settings: Settings, options: LoadOptions, query: str | None, max_results: int
+) -> list[IngestJob]:
+    jobs: list[IngestJob] = []
+    for target in targets:
+        if target.lower() == "pubmed":
+            if not query:
+                raise QueryError("`medcite ingest pubmed` needs --query \"...\"")
+            dest = settings.sources_dir / "pubmed" / _slug(query)
+            err.print(f"Fetching PubMed results for {query!r} from NCBI E-utilities…")
+            files = fetch_pubmed(query, dest, settings, max_results=max_results)
+            opts = LoadOptions(source="pubmed", doc_type=options.doc_type)
+            jobs.append(IngestJob("pubmed", files, LOADERS_BY_FORMAT["pubmed"], opts))
+        elif target.lower() in SOURCES:
+            source = get_source(target)
+            root = resolve_source(source, settings)
+            jobs.append(IngestJob(source.name, source.files(root), LOADERS_BY_FORMAT[source.format],
+                                  LoadOptions(doc_type=options.doc_type)))
+        else:
+            path = Path(target).expanduser()
+            if not path.exists():
+                raise MedciteError(
+                    f"{target!r} is neither a known source nor an existing path",
+                    hint="Known sources: " + ", ".join(sorted([*SOURCES, "pubmed"])),
+                )
+            root = path if path.is_dir() else path.parent
+            opts = LoadOptions(source=options.source, doc_type=options.doc_type, root=root,
+                               organisation=options.organisation, licence=options.licence)
+            jobs.append(IngestJob(target, list(walk_files(path)), None, opts, explicit=path.is_file()))
+    return jobs
+
+
+def _slug(text: str) -> str:
+    import hashlib
+    import re
+
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+    return f"{base}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+def _default_targets(settings: Settings) -> list[str]:
+    """Default corpus: every default source that is mirrored, or all of them when no mirror is set."""
+    if settings.mirror is None:
+        return list(DEFAULT_SOURCES)
+    present = [name for name in DEFAULT_SOURCES if mirror_location(SOURCES[name], settings)]
+    if not present:
+        raise MedciteError(
+            f"no default source found under the mirror {settings.mirror}",
+            hint="Expected " + ", ".join(SOURCES[n].mirror_path for n in DEFAULT_SOURCES),
+        )
+    return present
+
+
+@app.command()
+def ingest(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(help="Named sources (medquad, ngc, pubmedqa, pubmed) and/or files and folders."),
+    ] = None,
+    default: Annotated[bool, typer.Option("--default", help="Ingest the default corpus.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the store already has documents.")
+    ] = False,
+    query: Annotated[str | None, typer.Option("--query", "-q", help="PubMed query for `pubmed`.")] = None,
+    max_results: Annotated[int, typer.Option(help="Most PubMed records to fetch.")] = 100,
+    source: Annotated[str, typer.Option(help="Source label for files given by path.")] = "local",
+    doc_type: Annotated[
+        DocType | None, typer.Option(help="Force the document type of everything ingested.")
+    ] = None,
+    organisation: Annotated[str | None, typer.Option(help="Publisher of files given by path.")] = None,
+    licence: Annotated[str | None, typer.Option(help="Licence of files given by path.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Ingest named sources or files (MedQuAD, NGC, PubMedQA, MedlinePlus, PubMed, JSONL, MD, HTML, TXT, PDF)."""
+    settings = get_settings()
+
+    def body() -> IngestReport | None:
+        with _open_store(settings) as store:
+            if if_empty and store.count_documents() > 0:
+                err.print(f"[dim]Store already holds {store.count_documents():,} documents; skipping ingest.[/dim]")
+                return None
+            names = list(targets or [])
+            if default:
+                names = _default_targets(settings) + names
+            if not names:
+                raise MedciteError("nothing to ingest", hint="Give sources or paths, or --default.")
+            options = LoadOptions(source=source, doc_type=doc_type, organisation=organisation, licence=licence)
+            jobs = _jobs_for(names, settings, options, query, max_results)
+            with RichIngestProgress(err) as progress:
+                report = run_ingest(store, jobs, settings, progress, args={"targets": names})
+            return report
+
+    report = _guard(body)
+    if report is None:
+        return
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        out.print(ingest_summary_table(report))
+        for where, reason in report.errors[:50]:
+            err.print(f"[red]failed[/red] {escape(where)}: {escape(reason)}")
+        if len(report.errors) > 50:
+            err.print(f"… and {len(report.errors) - 50} more (see `medcite runs`)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Documents and passages per source and document type."""
+    settings = get_settings()
+
+    def body() -> None:
+        with _open_store(settings) as store:
+            rows = store.stats()
+        if as_json:
+            _print_json({
+                "db": str(settings.db_path),
+                "documents": sum(r.documents for r in rows),
+                "passages": sum(r.passages for r in rows),
+                "by_source": [
+                    {"source": r.source, "doc_type": r.doc_type, "documents": r.documents, "passages": r.passages}
+                    for r in rows
+                ],
+            })
+        else:
+            out.print(stats_table(rows))
+            out.print(f"[dim]{settings.db_path}[/dim]")
+
+    _guard(body)
+
+
+@app.command()
+def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """The named sources, their public addresses and whether the mirror has them."""
+    settings = get_settings()
+    rows = [
+        {
+            "name": s.name, "title": s.title, "url": s.url, "licence": s.licence,
+            "mirror": str(mirror_location(s, settings) or ""),
+        }
+        for s in SOURCES.values()
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        where = f"mirror: {r['mirror']}" if r["mirror"] else "download on first use"
+        out.print(f"[bold]{r['name']}[/bold]  {r['title']}\n  {r['url']}\n  licence: {r['licence']}; {where}")
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recent ingest runs with their status and errors."""
+    settings = get_settings()
+
+    def body() -> None:
+        with _open_store(settings) as store:
+            rows = store.runs(limit)
+            for r in rows:
+                r["errors"] = store.errors(r["id"])
+        if as_json:
+            _print_json(rows)
+            return
+        for r in rows:
+            out.print(f"[bold]run {r['id']}[/bold] {r['status']}  {r['started_at']} → {r['finished_at'] or '…'}"
+                      f"  errors: {len(r['errors'])}")
+            for where, reason in r["errors"][:10]:
+                out.print(f"   [red]{escape(where)}[/red]: {escape(reason)}")
+
+    _guard(body)
+
+
+# ------------------------------------------------------------------------------- search and ask
+def _evidence_json(ev: Evidence, n: int) -> dict[str, Any]:
+    d, p = ev.document, ev.passage
+    return {
+        "n": n, "passage_id": p.id, "document_id": d.id, "title": d.title, "section": p.section,
+        "text": p.text, "doc_type": d.doc_type.value, "type_label": d.doc_type.label,
+        "evidence_level": int(d.evidence_level), "year": d.year, "source": d.source,
+        "organisation": d.organisation, "url": d.url, "score": round(ev.score, 4),
+        "score_parts": ev.score_parts,
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Search words or a question.")],
+    k: Annotated[int, typer.Option("-k", help="How many passages.", min=1, max=100)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Ranked passages for a query, with document title, type, year and score."""
+    settings = get_settings()
+
+    def body() -> list[Evidence]:
+        with _open_store(settings) as store:
+            return keyword_search(store, query, k)
+
+    hits = _guard(body)
+    if as_json:
+        _print_json({"query": query, "results": [_evidence_json(h, i + 1) for i, h in enumerate(hits)]})
+        return
+    if not hits:
+        out.print("No passages match.")
+    for i, h in enumerate(hits, 1):
+        d = h.document
+        out.print(f"[bold]{i}.[/bold] {escape(d.title)} [dim]({d.doc_type.label}, {d.year or 'n.d.'}; "
+                  f"score {h.score:.2f})[/dim]")
+        out.print(f"   [italic]{escape(h.passage.section or '')}[/italic]")
+        out.print(f"   {escape(h.passage.text[:300])}{'…' if len(h.passage.text) > 300 else ''}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A health question.")],
+    k: Annotated[int, typer.Option("-k", help="How many cited passages.", min=1, max=20)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Answer a question with cited passages (the composed article arrives with the composer)."""
+    settings = get_settings()
+
+    def body() -> list[Evidence]:
+        with _open_store(settings) as store:
+            if store.count_documents() == 0:
+                raise MedciteError("the store is empty", hint="Run `medcite ingest --default` first.")
+            return keyword_search(store, question, k)
+
+    hits = _guard(body)
+    if as_json:
+        _print_json({"question": question, "abstained": not hits,
+                     "passages": [_evidence_json(h, i + 1) for i, h in enumerate(hits)]})
+        return
+    out.rule(f"[bold]{escape(question)}")
+    if not hits:
+        out.print("The corpus has nothing on this question. Ingest sources that cover it.")
+        return
+    out.print("[dim]Top cited passages (quoted from the sources):[/dim]\n")
+    for i, h in enumerate(hits, 1):
+        section = f"{h.passage.section}: " if h.passage.section else ""
+        out.print(f"[bold]{escape(section)}[/bold]{escape(h.passage.text)} [cyan][{i}][/cyan]\n")
+    out.print("[bold]References[/bold]")
+    for i, h in enumerate(hits, 1):
+        d = h.document
+        org = d.organisation or d.journal or d.source
+        out.print(f"[cyan][{i}][/cyan] {escape(d.title)}. {escape(org)}"
+                  f"{', ' + str(d.year) if d.year else ''}. [{d.doc_type.label}; {d.evidence_level.label}]"
+                  f"{' ' + d.url if d.url else ''}")
+    out.print("\n[dim]Information from the cited sources, not medical advice. Ask a clinician about your own care.[/dim]")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,59 @@
+"""Shared test fixtures: synthetic fixture files, isolated settings and stores, the real mirror."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcite.config import Settings, get_settings
+from medcite.store.sqlite import SQLiteStore
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a private data dir and no mirror (nothing outside tmp_path is touched)."""
+    return Settings(home=tmp_path / "home", mirror=None, ingest_batch_size=3)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[SQLiteStore]:
+    with SQLiteStore(settings.db_path) as s:
+        yield s
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Environment for in-process CLI runs: a fresh MEDCITE_HOME, no mirror."""
+    home = tmp_path / "clihome"
+    monkeypatch.setenv("MEDCITE_HOME", str(home))
+    monkeypatch.delenv("MEDCITE_MIRROR", raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+def shared_mirror() -> Path | None:
+    """The real corpora mirror (../shared/corpora in CI) when MEDCITE_MIRROR points at it."""
+    value = os.environ.get("MEDCITE_MIRROR")
+    if not value:
+        return None
+    path = Path(value)
+    return path if (path / "medquad").is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    path = shared_mirror()
+    if path is None:
+        pytest.skip("real corpora not available: set MEDCITE_MIRROR to ../shared/corpora")
+    return path

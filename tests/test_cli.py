@@ -1,0 +1,102 @@
+"""The CLI, in-process against a real store in a temporary MEDCITE_HOME."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from medcite.cli import app
+
+runner = CliRunner()
+
+
+def _corpus(fixtures: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    for sub in ("medquad", "ngc", "pubmedqa"):
+        shutil.copytree(fixtures / sub, root / sub)
+    return root
+
+
+def test_ingest_reports_failures_with_exit_status(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
+    root = _corpus(fixtures, tmp_path)
+    result = runner.invoke(app, ["ingest", str(root), "--json"])
+    assert result.exit_code == 1  # two truncated files and one bad record
+    report = json.loads(result.stdout)
+    (job,) = report["jobs"]
+    assert job["added"] == 6 and len(job["errors"]) == 3 and report["ok"] is False
+
+    # Only good files: exit 0, human summary table.
+    good = tmp_path / "good"
+    shutil.copytree(fixtures / "medquad/1_Synthetic_QA", good)
+    (good / "0000004.xml").unlink()
+    result = runner.invoke(app, ["ingest", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "Ingest run" in result.stdout
+    # The same documents from another path are recognised by key: nothing new is added.
+    result = runner.invoke(app, ["ingest", str(good), "--json"])
+    (job,) = json.loads(result.stdout)["jobs"]
+    assert result.exit_code == 0 and job["files_unchanged"] == 3 and job["added"] == 0
+
+
+def test_stats_json(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(_corpus(fixtures, tmp_path))])
+    result = runner.invoke(app, ["stats", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    by = {(r["source"], r["doc_type"]): r for r in data["by_source"]}
+    assert by[("medquad", "consumer")]["documents"] == 2
+    assert by[("ngc", "guideline")]["documents"] == 1
+    assert by[("pubmedqa", "rct")]["documents"] == 1
+    assert data["documents"] == 6 and data["passages"] >= 6
+
+
+def test_search_and_ask(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(_corpus(fixtures, tmp_path))])
+    result = runner.invoke(app, ["search", "What causes Zorblax syndrome?", "--json", "-k", "3"])
+    assert result.exit_code == 0
+    hits = json.loads(result.stdout)["results"]
+    assert hits and hits[0]["title"] in {
+        "Zorblax Syndrome", "Synthetic guideline: the placeholder intervention for Zorblax syndrome."
+    }
+    assert {"doc_type", "year", "score_parts", "section"} <= set(hits[0])
+
+    result = runner.invoke(app, ["ask", "What causes Zorblax syndrome?"])
+    assert result.exit_code == 0
+    assert "[1]" in result.stdout and "References" in result.stdout
+
+
+def test_bad_input_gives_messages_not_tracebacks(cli_env: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", "nosuchsource"])
+    assert result.exit_code == 1 and "neither a known source" in result.stderr
+    assert "Traceback" not in result.output
+
+    result = runner.invoke(app, ["search", "   \x00\x07  "])
+    assert result.exit_code == 2 and "empty" in result.stderr
+
+    result = runner.invoke(app, ["search", "x" * 5000])
+    assert result.exit_code == 2 and "too long" in result.stderr
+
+    result = runner.invoke(app, ["ask", "Anything at all?"])
+    assert result.exit_code == 1 and "store is empty" in result.stderr
+
+    result = runner.invoke(app, ["ingest", "pubmed"])
+    assert result.exit_code == 2 and "--query" in result.stderr
+
+
+def test_if_empty_skips_a_filled_store(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(_corpus(fixtures, tmp_path))])
+    result = runner.invoke(app, ["ingest", "--default", "--if-empty"])
+    assert result.exit_code == 0 and "skipping ingest" in result.stderr
+
+
+def test_default_needs_sources(cli_env: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from medcite.config import get_settings
+
+    monkeypatch.setenv("MEDCITE_MIRROR", str(tmp_path / "empty-mirror"))
+    (tmp_path / "empty-mirror").mkdir()
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["ingest", "--default"])
+    assert result.exit_code == 1 and "no default source" in result.stderr
