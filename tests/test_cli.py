@@ -20,7 +20,9 @@ def _corpus(fixtures: Path, tmp_path: Path) -> Path:
     return root
 
 
-def test_ingest_reports_failures_with_exit_status(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
+def test_ingest_reports_failures_with_exit_status(
+    fixtures: Path, tmp_path: Path, cli_env: Path
+) -> None:
     root = _corpus(fixtures, tmp_path)
     result = runner.invoke(app, ["ingest", str(root), "--json"])
     assert result.exit_code == 1  # two truncated files and one bad record
@@ -59,7 +61,8 @@ def test_search_and_ask(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
     assert result.exit_code == 0
     hits = json.loads(result.stdout)["results"]
     assert hits and hits[0]["title"] in {
-        "Zorblax Syndrome", "Synthetic guideline: the placeholder intervention for Zorblax syndrome."
+        "Zorblax Syndrome",
+        "Synthetic guideline: the placeholder intervention for Zorblax syndrome.",
     }
     assert {"doc_type", "year", "score_parts", "section"} <= set(hits[0])
 
@@ -100,3 +103,11 @@ def test_default_needs_sources(cli_env: Path, tmp_path: Path, monkeypatch) -> No
     get_settings.cache_clear()
     result = runner.invoke(app, ["ingest", "--default"])
     assert result.exit_code == 1 and "no default source" in result.stderr
+
+
+def test_every_setting_is_documented() -> None:
+    from medcite.config import Settings
+
+    doc = (Path(__file__).parent.parent / "docs/configuration.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`MEDCITE_{name.upper()}`" in doc, name

@@ -22,13 +22,20 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def ingested(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SQLiteStore, IngestReport]]:
+def ingested(
+    mirror: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SQLiteStore, IngestReport]]:
     settings = Settings(home=tmp_path_factory.mktemp("corpus-home"), mirror=mirror)
     jobs = []
     for name in DEFAULT_SOURCES:
         source = SOURCES[name]
-        jobs.append(IngestJob(name, source.files(resolve_source(source, settings)),
-                              LOADERS_BY_FORMAT[source.format]))
+        jobs.append(
+            IngestJob(
+                name,
+                source.files(resolve_source(source, settings)),
+                LOADERS_BY_FORMAT[source.format],
+            )
+        )
     with SQLiteStore(settings.db_path) as store:
         yield store, run_ingest(store, jobs, settings)
 
@@ -49,7 +56,9 @@ def test_every_file_ingests_cleanly(ingested: tuple[SQLiteStore, IngestReport]) 
     assert sum(v for (src, _), v in counts.items() if src == "pubmedqa") == 1000
 
 
-def test_passages_are_exact_spans_of_their_document(ingested: tuple[SQLiteStore, IngestReport]) -> None:
+def test_passages_are_exact_spans_of_their_document(
+    ingested: tuple[SQLiteStore, IngestReport],
+) -> None:
     store, _ = ingested
     bad = store.conn.execute(
         "SELECT count(*) FROM passages p JOIN documents d ON d.id = p.document_id "
@@ -92,12 +101,16 @@ def test_pubmedqa_abstract_sections(ingested: tuple[SQLiteStore, IngestReport]) 
     assert sections[0] == "Background" and sections[-1] == "Conclusions"
 
 
-def test_reingest_is_a_no_op(ingested: tuple[SQLiteStore, IngestReport], mirror: Path, tmp_path: Path) -> None:
+def test_reingest_is_a_no_op(
+    ingested: tuple[SQLiteStore, IngestReport], mirror: Path, tmp_path: Path
+) -> None:
     store, _ = ingested
     before = (store.count_documents(), store.count_passages())
     settings = Settings(home=tmp_path, mirror=mirror)
     source = SOURCES["pubmedqa"]
-    job = IngestJob("pubmedqa", source.files(resolve_source(source, settings)), LOADERS_BY_FORMAT["pubmedqa"])
+    job = IngestJob(
+        "pubmedqa", source.files(resolve_source(source, settings)), LOADERS_BY_FORMAT["pubmedqa"]
+    )
     report = run_ingest(store, [job], settings)
     assert report.jobs[0].files_unchanged == 1 and report.jobs[0].added == 0
     assert (store.count_documents(), store.count_passages()) == before

@@ -20,7 +20,13 @@ from medcite.ingest.base import LoadOptions
 from medcite.ingest.eutils import fetch_pubmed
 from medcite.ingest.formats import LOADERS_BY_FORMAT, walk_files
 from medcite.ingest.runner import IngestJob, IngestReport, run_ingest
-from medcite.ingest.sources import DEFAULT_SOURCES, SOURCES, get_source, mirror_location, resolve_source
+from medcite.ingest.sources import (
+    DEFAULT_SOURCES,
+    SOURCES,
+    get_source,
+    mirror_location,
+    resolve_source,
+)
 from medcite.retrieve.keyword import keyword_search
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import DocType, Evidence
@@ -67,13 +73,17 @@ def _root(
 
 # ---------------------------------------------------------------------------------------- ingest
 def _jobs_for(
-    targets: list[str], settings: Settings, options: LoadOptions, query: str | None, max_results: int
+    targets: list[str],
+    settings: Settings,
+    options: LoadOptions,
+    query: str | None,
+    max_results: int,
 ) -> list[IngestJob]:
     jobs: list[IngestJob] = []
     for target in targets:
         if target.lower() == "pubmed":
             if not query:
-                raise QueryError("`medcite ingest pubmed` needs --query \"...\"")
+                raise QueryError('`medcite ingest pubmed` needs --query "..."')
             dest = settings.sources_dir / "pubmed" / _slug(query)
             err.print(f"Fetching PubMed results for {query!r} from NCBI E-utilities…")
             files = fetch_pubmed(query, dest, settings, max_results=max_results)
@@ -82,8 +92,14 @@ def _jobs_for(
         elif target.lower() in SOURCES:
             source = get_source(target)
             root = resolve_source(source, settings)
-            jobs.append(IngestJob(source.name, source.files(root), LOADERS_BY_FORMAT[source.format],
-                                  LoadOptions(doc_type=options.doc_type)))
+            jobs.append(
+                IngestJob(
+                    source.name,
+                    source.files(root),
+                    LOADERS_BY_FORMAT[source.format],
+                    LoadOptions(doc_type=options.doc_type),
+                )
+            )
         else:
             path = Path(target).expanduser()
             if not path.exists():
@@ -92,9 +108,16 @@ def _jobs_for(
                     hint="Known sources: " + ", ".join(sorted([*SOURCES, "pubmed"])),
                 )
             root = path if path.is_dir() else path.parent
-            opts = LoadOptions(source=options.source, doc_type=options.doc_type, root=root,
-                               organisation=options.organisation, licence=options.licence)
-            jobs.append(IngestJob(target, list(walk_files(path)), None, opts, explicit=path.is_file()))
+            opts = LoadOptions(
+                source=options.source,
+                doc_type=options.doc_type,
+                root=root,
+                organisation=options.organisation,
+                licence=options.licence,
+            )
+            jobs.append(
+                IngestJob(target, list(walk_files(path)), None, opts, explicit=path.is_file())
+            )
     return jobs
 
 
@@ -123,19 +146,25 @@ def _default_targets(settings: Settings) -> list[str]:
 def ingest(
     targets: Annotated[
         list[str] | None,
-        typer.Argument(help="Named sources (medquad, ngc, pubmedqa, pubmed) and/or files and folders."),
+        typer.Argument(
+            help="Named sources (medquad, ngc, pubmedqa, pubmed) and/or files and folders."
+        ),
     ] = None,
     default: Annotated[bool, typer.Option("--default", help="Ingest the default corpus.")] = False,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the store already has documents.")
     ] = False,
-    query: Annotated[str | None, typer.Option("--query", "-q", help="PubMed query for `pubmed`.")] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="PubMed query for `pubmed`.")
+    ] = None,
     max_results: Annotated[int, typer.Option(help="Most PubMed records to fetch.")] = 100,
     source: Annotated[str, typer.Option(help="Source label for files given by path.")] = "local",
     doc_type: Annotated[
         DocType | None, typer.Option(help="Force the document type of everything ingested.")
     ] = None,
-    organisation: Annotated[str | None, typer.Option(help="Publisher of files given by path.")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Publisher of files given by path.")
+    ] = None,
     licence: Annotated[str | None, typer.Option(help="Licence of files given by path.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -145,14 +174,18 @@ def ingest(
     def body() -> IngestReport | None:
         with _open_store(settings) as store:
             if if_empty and store.count_documents() > 0:
-                err.print(f"[dim]Store already holds {store.count_documents():,} documents; skipping ingest.[/dim]")
+                err.print(
+                    f"[dim]Store already holds {store.count_documents():,} documents; skipping ingest.[/dim]"
+                )
                 return None
             names = list(targets or [])
             if default:
                 names = _default_targets(settings) + names
             if not names:
                 raise MedciteError("nothing to ingest", hint="Give sources or paths, or --default.")
-            options = LoadOptions(source=source, doc_type=doc_type, organisation=organisation, licence=licence)
+            options = LoadOptions(
+                source=source, doc_type=doc_type, organisation=organisation, licence=licence
+            )
             jobs = _jobs_for(names, settings, options, query, max_results)
             with RichIngestProgress(err) as progress:
                 report = run_ingest(store, jobs, settings, progress, args={"targets": names})
@@ -182,15 +215,22 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         with _open_store(settings) as store:
             rows = store.stats()
         if as_json:
-            _print_json({
-                "db": str(settings.db_path),
-                "documents": sum(r.documents for r in rows),
-                "passages": sum(r.passages for r in rows),
-                "by_source": [
-                    {"source": r.source, "doc_type": r.doc_type, "documents": r.documents, "passages": r.passages}
-                    for r in rows
-                ],
-            })
+            _print_json(
+                {
+                    "db": str(settings.db_path),
+                    "documents": sum(r.documents for r in rows),
+                    "passages": sum(r.passages for r in rows),
+                    "by_source": [
+                        {
+                            "source": r.source,
+                            "doc_type": r.doc_type,
+                            "documents": r.documents,
+                            "passages": r.passages,
+                        }
+                        for r in rows
+                    ],
+                }
+            )
         else:
             out.print(stats_table(rows))
             out.print(f"[dim]{settings.db_path}[/dim]")
@@ -204,7 +244,10 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     settings = get_settings()
     rows = [
         {
-            "name": s.name, "title": s.title, "url": s.url, "licence": s.licence,
+            "name": s.name,
+            "title": s.title,
+            "url": s.url,
+            "licence": s.licence,
             "mirror": str(mirror_location(s, settings) or ""),
         }
         for s in SOURCES.values()
@@ -214,7 +257,9 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         return
     for r in rows:
         where = f"mirror: {r['mirror']}" if r["mirror"] else "download on first use"
-        out.print(f"[bold]{r['name']}[/bold]  {r['title']}\n  {r['url']}\n  licence: {r['licence']}; {where}")
+        out.print(
+            f"[bold]{r['name']}[/bold]  {r['title']}\n  {r['url']}\n  licence: {r['licence']}; {where}"
+        )
 
 
 @app.command()
@@ -234,8 +279,10 @@ def runs(
             _print_json(rows)
             return
         for r in rows:
-            out.print(f"[bold]run {r['id']}[/bold] {r['status']}  {r['started_at']} → {r['finished_at'] or '…'}"
-                      f"  errors: {len(r['errors'])}")
+            out.print(
+                f"[bold]run {r['id']}[/bold] {r['status']}  {r['started_at']} → {r['finished_at'] or '…'}"
+                f"  errors: {len(r['errors'])}"
+            )
             for where, reason in r["errors"][:10]:
                 out.print(f"   [red]{escape(where)}[/red]: {escape(reason)}")
 
@@ -246,10 +293,20 @@ def runs(
 def _evidence_json(ev: Evidence, n: int) -> dict[str, Any]:
     d, p = ev.document, ev.passage
     return {
-        "n": n, "passage_id": p.id, "document_id": d.id, "title": d.title, "section": p.section,
-        "text": p.text, "doc_type": d.doc_type.value, "type_label": d.doc_type.label,
-        "evidence_level": int(d.evidence_level), "year": d.year, "source": d.source,
-        "organisation": d.organisation, "url": d.url, "score": round(ev.score, 4),
+        "n": n,
+        "passage_id": p.id,
+        "document_id": d.id,
+        "title": d.title,
+        "section": p.section,
+        "text": p.text,
+        "doc_type": d.doc_type.value,
+        "type_label": d.doc_type.label,
+        "evidence_level": int(d.evidence_level),
+        "year": d.year,
+        "source": d.source,
+        "organisation": d.organisation,
+        "url": d.url,
+        "score": round(ev.score, 4),
         "score_parts": ev.score_parts,
     }
 
@@ -269,14 +326,18 @@ def search(
 
     hits = _guard(body)
     if as_json:
-        _print_json({"query": query, "results": [_evidence_json(h, i + 1) for i, h in enumerate(hits)]})
+        _print_json(
+            {"query": query, "results": [_evidence_json(h, i + 1) for i, h in enumerate(hits)]}
+        )
         return
     if not hits:
         out.print("No passages match.")
     for i, h in enumerate(hits, 1):
         d = h.document
-        out.print(f"[bold]{i}.[/bold] {escape(d.title)} [dim]({d.doc_type.label}, {d.year or 'n.d.'}; "
-                  f"score {h.score:.2f})[/dim]")
+        out.print(
+            f"[bold]{i}.[/bold] {escape(d.title)} [dim]({d.doc_type.label}, {d.year or 'n.d.'}; "
+            f"score {h.score:.2f})[/dim]"
+        )
         out.print(f"   [italic]{escape(h.passage.section or '')}[/italic]")
         out.print(f"   {escape(h.passage.text[:300])}{'…' if len(h.passage.text) > 300 else ''}")
 
@@ -293,13 +354,20 @@ def ask(
     def body() -> list[Evidence]:
         with _open_store(settings) as store:
             if store.count_documents() == 0:
-                raise MedciteError("the store is empty", hint="Run `medcite ingest --default` first.")
+                raise MedciteError(
+                    "the store is empty", hint="Run `medcite ingest --default` first."
+                )
             return keyword_search(store, question, k)
 
     hits = _guard(body)
     if as_json:
-        _print_json({"question": question, "abstained": not hits,
-                     "passages": [_evidence_json(h, i + 1) for i, h in enumerate(hits)]})
+        _print_json(
+            {
+                "question": question,
+                "abstained": not hits,
+                "passages": [_evidence_json(h, i + 1) for i, h in enumerate(hits)],
+            }
+        )
         return
     out.rule(f"[bold]{escape(question)}")
     if not hits:
@@ -313,10 +381,14 @@ def ask(
     for i, h in enumerate(hits, 1):
         d = h.document
         org = d.organisation or d.journal or d.source
-        out.print(f"[cyan][{i}][/cyan] {escape(d.title)}. {escape(org)}"
-                  f"{', ' + str(d.year) if d.year else ''}. [{d.doc_type.label}; {d.evidence_level.label}]"
-                  f"{' ' + d.url if d.url else ''}")
-    out.print("\n[dim]Information from the cited sources, not medical advice. Ask a clinician about your own care.[/dim]")
+        out.print(
+            f"[cyan][{i}][/cyan] {escape(d.title)}. {escape(org)}"
+            f"{', ' + str(d.year) if d.year else ''}. [{d.doc_type.label}; {d.evidence_level.label}]"
+            f"{' ' + d.url if d.url else ''}"
+        )
+    out.print(
+        "\n[dim]Information from the cited sources, not medical advice. Ask a clinician about your own care.[/dim]"
+    )
 
 
 def main() -> None:

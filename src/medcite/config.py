@@ -40,10 +40,14 @@ class Settings(BaseSettings):
         ),
     )
     passage_min_words: int = Field(
-        default=80, ge=1, description="Chunker: a passage is grown until it has at least this many words."
+        default=80,
+        ge=1,
+        description="Chunker: a passage is grown until it has at least this many words.",
     )
     passage_max_words: int = Field(
-        default=200, ge=10, description="Chunker: a passage never exceeds this many words unless one sentence does."
+        default=200,
+        ge=10,
+        description="Chunker: a passage never exceeds this many words unless one sentence does.",
     )
     download_timeout_s: float = Field(
         default=60.0, gt=0, description="Timeout for each HTTP request when fetching a source."
@@ -62,7 +66,7 @@ class Settings(BaseSettings):
     source_url_overrides: dict[str, str] = Field(
         default_factory=dict,
         description=(
-            "Per-source download address overrides, as JSON: {\"pubmedqa\": \"https://...\"}. "
+            'Per-source download address overrides, as JSON: {"pubmedqa": "https://..."}. '
             "For institutional mirrors served over HTTP."
         ),
     )

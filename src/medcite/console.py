@@ -69,13 +69,28 @@ class RichIngestProgress:
 
 def ingest_summary_table(report: IngestReport) -> Table:
     table = Table(title=f"Ingest run {report.run_id} ({report.seconds:.1f}s)", title_justify="left")
-    for col in ("source", "files", "new docs", "updated", "unchanged", "duplicates", "passages",
-                "skipped", "errors"):
+    for col in (
+        "source",
+        "files",
+        "new docs",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "passages",
+        "skipped",
+        "errors",
+    ):
         table.add_column(col, justify="left" if col == "source" else "right")
     for j in report.jobs:
         table.add_row(
-            j.label, f"{j.files:,}", f"{j.added:,}", f"{j.updated:,}", f"{j.unchanged:,}",
-            f"{j.duplicates:,}", f"{j.passages:,}", f"{j.files_skipped:,}",
+            j.label,
+            f"{j.files:,}",
+            f"{j.added:,}",
+            f"{j.updated:,}",
+            f"{j.unchanged:,}",
+            f"{j.duplicates:,}",
+            f"{j.passages:,}",
+            f"{j.files_skipped:,}",
             f"[red]{len(j.errors):,}[/red]" if j.errors else "0",
         )
     return table

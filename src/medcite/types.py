@@ -94,21 +94,31 @@ class Section(BaseModel):
 class Document(BaseModel):
     """A source document as loaded, before chunking and storage."""
 
-    source: str = Field(description="Collection it came from: medquad, ngc, pubmedqa, pubmed, local, ...")
+    source: str = Field(
+        description="Collection it came from: medquad, ngc, pubmedqa, pubmed, local, ..."
+    )
     source_id: str = Field(description="Identifier unique within the source (file id, PMID, path).")
     title: str
     doc_type: DocType
     url: str | None = None
     year: int | None = Field(default=None, description="Publication (or release) year.")
-    organisation: str | None = Field(default=None, description="Publishing body or guideline developer.")
+    organisation: str | None = Field(
+        default=None, description="Publishing body or guideline developer."
+    )
     journal: str | None = None
-    licence: str | None = Field(default=None, description="Licence or copyright/attribution statement.")
+    licence: str | None = Field(
+        default=None, description="Licence or copyright/attribution statement."
+    )
     language: str = "en"
     focus: str | None = Field(default=None, description="Main concept the document is about.")
-    synonyms: list[str] = Field(default_factory=list, description="Other names of the focus concept.")
+    synonyms: list[str] = Field(
+        default_factory=list, description="Other names of the focus concept."
+    )
     mesh_terms: list[str] = Field(default_factory=list)
     cuis: list[str] = Field(default_factory=list, description="UMLS concept ids of the focus.")
-    meta: dict[str, Any] = Field(default_factory=dict, description="Source-specific extras (PMID, qtypes, ...).")
+    meta: dict[str, Any] = Field(
+        default_factory=dict, description="Source-specific extras (PMID, qtypes, ...)."
+    )
     sections: list[Section] = Field(default_factory=list)
 
     @property
@@ -130,7 +140,9 @@ class Passage(BaseModel):
     id: int | None = None
     document_id: int | None = None
     ord: int = Field(description="Position of the passage inside its document, from 0.")
-    section: str | None = Field(default=None, description="Heading of the section the passage sits in.")
+    section: str | None = Field(
+        default=None, description="Heading of the section the passage sits in."
+    )
     text: str
     char_start: int = Field(description="Offset of the passage in its document's body.")
     char_end: int

@@ -26,20 +26,30 @@ def test_abbreviations_do_not_end_sentences() -> None:
 
 def test_sentence_ends_at_units_and_question_marks() -> None:
     assert sentences("The dose was 5 mg. Then it stopped! Why? Nobody knows.") == [
-        "The dose was 5 mg.", "Then it stopped!", "Why?", "Nobody knows.",
+        "The dose was 5 mg.",
+        "Then it stopped!",
+        "Why?",
+        "Nobody knows.",
     ]
 
 
 def test_list_items_and_paragraphs_are_hard_breaks() -> None:
-    text = "Synthetic causes are\n- widgets\n- gadgets and gizmos\n\nA new paragraph without a period"
+    text = (
+        "Synthetic causes are\n- widgets\n- gadgets and gizmos\n\nA new paragraph without a period"
+    )
     assert sentences(text) == [
-        "Synthetic causes are", "widgets", "gadgets and gizmos", "A new paragraph without a period",
+        "Synthetic causes are",
+        "widgets",
+        "gadgets and gizmos",
+        "A new paragraph without a period",
     ]
 
 
 def test_lowercase_continuation_and_closing_quotes() -> None:
     assert sentences('He said "stop." Then left. The ratio vs. control was odd.') == [
-        'He said "stop."', "Then left.", "The ratio vs. control was odd.",
+        'He said "stop."',
+        "Then left.",
+        "The ratio vs. control was odd.",
     ]
 
 
@@ -84,7 +94,9 @@ def test_passages_are_exact_body_spans_within_sections() -> None:
 
 def test_short_section_is_one_passage_and_long_sentence_is_split() -> None:
     long_sentence = " ".join(["word"] * 450) + "."
-    body, passages = build_passages([Section(text="Tiny."), Section(text=long_sentence)], max_words=200)
+    body, passages = build_passages(
+        [Section(text="Tiny."), Section(text=long_sentence)], max_words=200
+    )
     assert passages[0].text == "Tiny."
     rest = passages[1:]
     assert len(rest) == 3 and all(word_count(p.text) <= 200 for p in rest)

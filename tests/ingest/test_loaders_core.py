@@ -33,7 +33,8 @@ def test_medquad_document(fixtures: Path) -> None:
     assert doc.url == "https://example.org/synthetic/zorblax-syndrome"
     # The pair with an empty answer is dropped; questions become headings, qtype kept.
     assert [s.heading for s in doc.sections] == [
-        "What is (are) Zorblax Syndrome?", "What causes Zorblax Syndrome?",
+        "What is (are) Zorblax Syndrome?",
+        "What causes Zorblax Syndrome?",
     ]
     assert [s.meta["qtype"] for s in doc.sections] == ["information", "causes"]
     assert "\n- Counting imaginary sheep\n" in doc.sections[0].text
@@ -44,14 +45,19 @@ def test_medquad_document(fixtures: Path) -> None:
 
 
 def test_medquad_legacy_schema(fixtures: Path) -> None:
-    (doc,) = _docs(list(MedQuADLoader().load(fixtures / "medquad/1_Synthetic_QA/0000002.xml", LoadOptions())))
+    (doc,) = _docs(
+        list(MedQuADLoader().load(fixtures / "medquad/1_Synthetic_QA/0000002.xml", LoadOptions()))
+    )
     assert doc.source_id == "NINDS/0000002" and doc.title == "Quibble Fever"
     assert doc.sections[0].heading == "What is quibble fever?"
     assert doc.cuis == ["C9999992"]
 
 
 def test_medquad_without_answers_yields_nothing(fixtures: Path) -> None:
-    assert list(MedQuADLoader().load(fixtures / "medquad/1_Synthetic_QA/0000003.xml", LoadOptions())) == []
+    assert (
+        list(MedQuADLoader().load(fixtures / "medquad/1_Synthetic_QA/0000003.xml", LoadOptions()))
+        == []
+    )
 
 
 def test_medquad_truncated_file_is_malformed(fixtures: Path) -> None:
@@ -71,7 +77,9 @@ def test_ngc_summary(fixtures: Path) -> None:
     headings = [s.heading for s in doc.sections]
     # Recommendations first; "None provided" and methodology boilerplate are dropped.
     assert headings == [
-        "Major Recommendations", "Disease/Condition(s)", "Rating Scheme for the Strength of the Evidence",
+        "Major Recommendations",
+        "Disease/Condition(s)",
+        "Rating Scheme for the Strength of the Evidence",
     ]
     recs = doc.sections[0].text
     assert "- Conclusion. Data from two invented trials are insufficient" in recs
@@ -104,14 +112,21 @@ def test_pubmedqa_records_and_bad_record(fixtures: Path) -> None:
 
 
 def test_pubmedqa_doc_type_override(fixtures: Path) -> None:
-    docs = _docs(list(PubMedQALoader().load(fixtures / "pubmedqa/ori_pqal.json",
-                                            LoadOptions(doc_type=DocType.GUIDELINE))))
+    docs = _docs(
+        list(
+            PubMedQALoader().load(
+                fixtures / "pubmedqa/ori_pqal.json", LoadOptions(doc_type=DocType.GUIDELINE)
+            )
+        )
+    )
     assert {d.doc_type for d in docs} == {DocType.GUIDELINE}
 
 
 def test_study_type_rule_ignores_background_mentions() -> None:
-    labelled = [("BACKGROUND", "Earlier randomized controlled trials were small."),
-                ("METHODS", "We followed an invented cohort.")]
+    labelled = [
+        ("BACKGROUND", "Earlier randomized controlled trials were small."),
+        ("METHODS", "We followed an invented cohort."),
+    ]
     assert infer_study_type("Synthetic cohort question?", labelled) is DocType.RESEARCH
 
 

@@ -56,15 +56,18 @@ def _count(db: Path) -> int:
 def _kill_after(corpus: Path, home: Path, at_least: int) -> int:
     """Start an ingest, SIGKILL it once the store holds >= at_least documents; return the count."""
     db = home / "medcite.db"
-    proc = subprocess.Popen(_ingest_cmd(corpus), env=_env(home), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _ingest_cmd(corpus), env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             if _count(db) >= at_least:
                 break
             time.sleep(0.005)
-        assert proc.poll() is None, "ingest finished before it could be killed; make the corpus larger"
+        assert proc.poll() is None, (
+            "ingest finished before it could be killed; make the corpus larger"
+        )
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -90,12 +93,15 @@ def test_sigkill_mid_ingest_then_resume(tmp_path: Path) -> None:
     second = _kill_after(corpus, home, at_least=first + 300)
     assert first <= second < N_FILES
 
-    done = subprocess.run(_ingest_cmd(corpus), env=_env(home), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        _ingest_cmd(corpus), env=_env(home), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
 
     clean_home = tmp_path / "clean"
-    clean = subprocess.run(_ingest_cmd(corpus), env=_env(clean_home), capture_output=True, text=True,
-                           timeout=300)
+    clean = subprocess.run(
+        _ingest_cmd(corpus), env=_env(clean_home), capture_output=True, text=True, timeout=300
+    )
     assert clean.returncode == 0, clean.stderr
 
     resumed_db, clean_db = home / "medcite.db", clean_home / "medcite.db"

@@ -67,7 +67,9 @@ def test_modified_file_updates_its_document(
     assert doc is not None and "imaginary ailment" in doc.body
 
 
-def test_explicit_unsupported_file_is_an_error(tmp_path: Path, store: SQLiteStore, settings: Settings) -> None:
+def test_explicit_unsupported_file_is_an_error(
+    tmp_path: Path, store: SQLiteStore, settings: Settings
+) -> None:
     odd = tmp_path / "data.xyz"
     odd.write_text("???", encoding="utf-8")
     job = IngestJob(str(odd), [odd], None, LoadOptions(), explicit=True)

@@ -64,19 +64,24 @@ class _Server:
 
 @pytest.fixture
 def server(fixtures: Path) -> Iterator[_Server]:
-    srv = _Server({
-        "/medquad.zip": _medquad_zip(fixtures),
-        "/ori_pqal.json": (fixtures / "pubmedqa/ori_pqal.json").read_bytes(),
-        "/evil.zip": _evil_zip(),
-        "/broken.zip": b"PK\x03\x04 not really a zip",
-    })
+    srv = _Server(
+        {
+            "/medquad.zip": _medquad_zip(fixtures),
+            "/ori_pqal.json": (fixtures / "pubmedqa/ori_pqal.json").read_bytes(),
+            "/evil.zip": _evil_zip(),
+            "/broken.zip": b"PK\x03\x04 not really a zip",
+        }
+    )
     yield srv
     srv.close()
 
 
 def _settings(tmp_path: Path, server: _Server, **urls: str) -> Settings:
-    return Settings(home=tmp_path / "home", mirror=None,
-                    source_url_overrides={k: server.base + v for k, v in urls.items()})
+    return Settings(
+        home=tmp_path / "home",
+        mirror=None,
+        source_url_overrides={k: server.base + v for k, v in urls.items()},
+    )
 
 
 def test_download_zip_once_then_cache(tmp_path: Path, server: _Server) -> None:
@@ -84,7 +89,12 @@ def test_download_zip_once_then_cache(tmp_path: Path, server: _Server) -> None:
     source = SOURCES["medquad"]
     root = resolve_source(source, settings)
     files = source.files(root)
-    assert sorted(f.name for f in files) == ["0000001.xml", "0000002.xml", "0000003.xml", "0000004.xml"]
+    assert sorted(f.name for f in files) == [
+        "0000001.xml",
+        "0000002.xml",
+        "0000003.xml",
+        "0000004.xml",
+    ]
     assert resolve_source(source, settings) == root
     assert server.requests == ["/medquad.zip"]  # the second resolve used the cache
 
@@ -98,7 +108,9 @@ def test_download_single_file(tmp_path: Path, server: _Server) -> None:
 def test_mirror_wins_and_is_never_downloaded_around(tmp_path: Path, fixtures: Path) -> None:
     mirror = tmp_path / "mirror"
     (mirror / "pubmedqa").mkdir(parents=True)
-    (mirror / "pubmedqa/ori_pqal.json").write_bytes((fixtures / "pubmedqa/ori_pqal.json").read_bytes())
+    (mirror / "pubmedqa/ori_pqal.json").write_bytes(
+        (fixtures / "pubmedqa/ori_pqal.json").read_bytes()
+    )
     settings = Settings(home=tmp_path / "home", mirror=mirror)
     assert resolve_source(SOURCES["pubmedqa"], settings) == mirror / "pubmedqa/ori_pqal.json"
     with pytest.raises(SourceUnavailableError, match="not in the mirror"):
@@ -109,8 +121,12 @@ def test_unreachable_source_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = Settings(home=tmp_path / "h", mirror=None, download_timeout_s=5,
-                        source_url_overrides={"pubmedqa": f"http://127.0.0.1:{port}/x.json"})
+    settings = Settings(
+        home=tmp_path / "h",
+        mirror=None,
+        download_timeout_s=5,
+        source_url_overrides={"pubmedqa": f"http://127.0.0.1:{port}/x.json"},
+    )
     with pytest.raises(SourceUnavailableError) as info:
         resolve_source(SOURCES["pubmedqa"], settings)
     assert info.value.hint and "MEDCITE_MIRROR" in info.value.hint

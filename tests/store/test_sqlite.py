@@ -13,9 +13,17 @@ from medcite.store.sqlite import SQLiteStore
 from medcite.types import DocType, Document, Section
 
 
-def _prepared(source_id: str, text: str, *, title: str = "Synthetic title", year: int | None = None) -> PreparedDocument:
-    doc = Document(source="test", source_id=source_id, title=title, doc_type=DocType.RESEARCH,
-                   year=year, sections=[Section(heading="H", text=text)])
+def _prepared(
+    source_id: str, text: str, *, title: str = "Synthetic title", year: int | None = None
+) -> PreparedDocument:
+    doc = Document(
+        source="test",
+        source_id=source_id,
+        title=title,
+        doc_type=DocType.RESEARCH,
+        year=year,
+        sections=[Section(heading="H", text=text)],
+    )
     body, passages = build_passages(doc.sections)
     return PreparedDocument(doc, body, passages)
 
@@ -23,19 +31,27 @@ def _prepared(source_id: str, text: str, *, title: str = "Synthetic title", year
 def test_migrations_apply_once_and_wal(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     with SQLiteStore(path) as s:
-        versions = [r[0] for r in s.conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+        versions = [
+            r[0] for r in s.conn.execute("SELECT version FROM schema_migrations ORDER BY 1")
+        ]
         assert versions == [m.version for m in available_migrations()]
         assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with SQLiteStore(path) as s:  # re-open: nothing re-applied, no error
-        assert s.conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(versions)
+        assert s.conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
+            versions
+        )
 
 
 def test_write_outcomes(store: SQLiteStore) -> None:
     a = _prepared("a", "Synthetic alpha text.")
     assert store.write_documents([a]) == [WriteOutcome.ADDED]
-    assert store.write_documents([_prepared("a", "Synthetic alpha text.")]) == [WriteOutcome.UNCHANGED]
+    assert store.write_documents([_prepared("a", "Synthetic alpha text.")]) == [
+        WriteOutcome.UNCHANGED
+    ]
     # Same content under another key is a duplicate and is not stored twice.
-    assert store.write_documents([_prepared("b", "Synthetic alpha text.")]) == [WriteOutcome.DUPLICATE]
+    assert store.write_documents([_prepared("b", "Synthetic alpha text.")]) == [
+        WriteOutcome.DUPLICATE
+    ]
     assert store.count_documents() == 1
     # Changed content under the same key replaces the document and its passages.
     changed = _prepared("a", "Synthetic alpha text, revised. A second sentence.")
@@ -46,7 +62,9 @@ def test_write_outcomes(store: SQLiteStore) -> None:
     assert [p.text for p in passages] == [p.text for p in changed.passages]
     assert store.count_passages() == len(changed.passages)
     # Metadata-only change is an update too.
-    assert store.write_documents([_prepared("a", changed.body, year=2001)]) == [WriteOutcome.UPDATED]
+    assert store.write_documents([_prepared("a", changed.body, year=2001)]) == [
+        WriteOutcome.UPDATED
+    ]
     doc = store.find_document("test", "a")
     assert doc is not None and doc.year == 2001
 

@@ -54,16 +54,26 @@ def clean_question(question: str) -> str:
 
 
 _LEGACY_TAGS = {
-    "doctitle-focus": "Focus", "qaPairs": "QAPairs", "pair": "QAPair", "question": "Question",
-    "answer": "Answer", "cui": "CUI", "semanticType": "SemanticType",
+    "doctitle-focus": "Focus",
+    "qaPairs": "QAPairs",
+    "pair": "QAPair",
+    "question": "Question",
+    "answer": "Answer",
+    "cui": "CUI",
+    "semanticType": "SemanticType",
 }
 
 
 def _from_legacy_schema(root: ET.Element) -> ET.Element:
     """``<doc docid corpus url><doctitle-focus>..<qaPairs><pair><question>..`` -> current schema."""
-    new = ET.Element("Document", {
-        "id": root.get("docid") or "", "source": root.get("corpus") or "", "url": root.get("url") or "",
-    })
+    new = ET.Element(
+        "Document",
+        {
+            "id": root.get("docid") or "",
+            "source": root.get("corpus") or "",
+            "url": root.get("url") or "",
+        },
+    )
     for elem in root.iter():
         if elem is root:
             continue
@@ -79,9 +89,9 @@ class MedQuADLoader:
 
     def sniff(self, path: Path, head: str) -> bool:
         tag = root_tag(head)
-        return (tag in ("Document", "DiseaseFile") and ("<QAPairs" in head or "<Focus" in head)) or (
-            tag == "doc" and "<qaPairs" in head
-        )
+        return (
+            tag in ("Document", "DiseaseFile") and ("<QAPairs" in head or "<Focus" in head)
+        ) or (tag == "doc" and "<qaPairs" in head)
 
     def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
         root = parse_xml(path)

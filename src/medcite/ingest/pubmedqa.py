@@ -24,13 +24,28 @@ PUBMEDQA_LICENCE = "PubMedQA (Jin et al., EMNLP 2019), MIT licence; abstract tex
 
 _REVIEW_RE = re.compile(r"\b(systematic(ally)? review|meta-?analys[ie]s)\b", re.IGNORECASE)
 _RCT_RE = re.compile(
-    r"\b(randomi[sz]ed[\w\s,-]{0,40}?\b(trial|study)|randomly (assigned|allocated))\b", re.IGNORECASE
+    r"\b(randomi[sz]ed[\w\s,-]{0,40}?\b(trial|study)|randomly (assigned|allocated))\b",
+    re.IGNORECASE,
 )
 # Abstract parts that describe the study itself (background sections often cite other studies).
 _DESIGN_LABELS = {
-    "OBJECTIVE", "OBJECTIVES", "PURPOSE", "AIM", "AIMS", "METHODS", "METHOD", "DESIGN",
-    "STUDY DESIGN", "MATERIALS AND METHODS", "PATIENTS AND METHODS", "DATA SOURCES",
-    "SETTING", "PARTICIPANTS", "INTERVENTIONS", "STUDY SELECTION", "DATA EXTRACTION",
+    "OBJECTIVE",
+    "OBJECTIVES",
+    "PURPOSE",
+    "AIM",
+    "AIMS",
+    "METHODS",
+    "METHOD",
+    "DESIGN",
+    "STUDY DESIGN",
+    "MATERIALS AND METHODS",
+    "PATIENTS AND METHODS",
+    "DATA SOURCES",
+    "SETTING",
+    "PARTICIPANTS",
+    "INTERVENTIONS",
+    "STUDY SELECTION",
+    "DATA EXTRACTION",
 }
 
 
@@ -93,7 +108,9 @@ class PubMedQALoader:
         ]
         conclusion = normalise_block_text(str(record.get("LONG_ANSWER") or ""))
         if conclusion:
-            sections.append(Section(heading="Conclusions", text=conclusion, meta={"label": "CONCLUSIONS"}))
+            sections.append(
+                Section(heading="Conclusions", text=conclusion, meta={"label": "CONCLUSIONS"})
+            )
         year_raw = str(record.get("YEAR") or "")
         year = int(year_raw[:4]) if year_raw[:4].isdigit() else None
         doc_type = options.doc_type or infer_study_type(title, labelled)

@@ -48,6 +48,7 @@ class JobReport:
     unchanged: int = 0
     duplicates: int = 0
     passages: int = 0  # passages written (added or updated documents)
+    seconds: float = 0.0
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
@@ -129,7 +130,9 @@ def run_ingest(
         store.finish_run(run_id, "failed", report.to_dict())
         raise
     report.seconds = time.perf_counter() - started
-    store.finish_run(run_id, "completed" if report.ok else "completed_with_errors", report.to_dict())
+    store.finish_run(
+        run_id, "completed" if report.ok else "completed_with_errors", report.to_dict()
+    )
     return report
 
 
@@ -138,11 +141,13 @@ def _run_job(
 ) -> JobReport:
     jr = JobReport(label=job.label, files=len(job.files))
     progress.start_job(job.label, len(job.files))
+    started = time.perf_counter()
     try:
         for path in job.files:
             _ingest_file(store, job, path, settings, progress, run_id, jr)
             progress.advance(job.label, files=1)
     finally:
+        jr.seconds = time.perf_counter() - started
         progress.end_job(job.label)
     return jr
 
@@ -204,7 +209,9 @@ def _ingest_file(
                 _error(store, run_id, jr, f"{key} ({item.where})", item.reason)
                 continue
             body, passages = build_passages(
-                item.sections, min_words=settings.passage_min_words, max_words=settings.passage_max_words
+                item.sections,
+                min_words=settings.passage_min_words,
+                max_words=settings.passage_max_words,
             )
             if not passages:
                 _error(store, run_id, jr, f"{key} ({item.source_id})", "document has no text")

@@ -122,7 +122,11 @@ def cache_location(source: NamedSource, settings: Settings) -> Path:
 
 
 def resolve_source(
-    source: NamedSource, settings: Settings, *, download: bool = True, progress: ProgressFn | None = None
+    source: NamedSource,
+    settings: Settings,
+    *,
+    download: bool = True,
+    progress: ProgressFn | None = None,
 ) -> Path:
     """A local folder (or file) holding the source: mirror, cache, or a fresh download."""
     mirrored = mirror_location(source, settings)
@@ -146,13 +150,18 @@ def _cached_root(source: NamedSource, cache: Path) -> Path:
     return cache / "content"
 
 
-def _download(source: NamedSource, settings: Settings, cache: Path, progress: ProgressFn | None) -> None:
+def _download(
+    source: NamedSource, settings: Settings, cache: Path, progress: ProgressFn | None
+) -> None:
     url = source_url(source, settings)
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / "download.part"
     try:
         req = urllib.request.Request(url, headers={"User-Agent": "medcite (corpus fetch)"})
-        with urllib.request.urlopen(req, timeout=settings.download_timeout_s) as resp, tmp.open("wb") as out:
+        with (
+            urllib.request.urlopen(req, timeout=settings.download_timeout_s) as resp,
+            tmp.open("wb") as out,
+        ):
             total_header = resp.headers.get("Content-Length")
             total = int(total_header) if total_header and total_header.isdigit() else None
             done = 0
@@ -175,7 +184,9 @@ def _download(source: NamedSource, settings: Settings, cache: Path, progress: Pr
             with zipfile.ZipFile(tmp) as zf:
                 _safe_extract(zf, target)
         except zipfile.BadZipFile as exc:
-            raise SourceUnavailableError(f"downloaded {source.name} archive is corrupt: {exc}") from exc
+            raise SourceUnavailableError(
+                f"downloaded {source.name} archive is corrupt: {exc}"
+            ) from exc
         finally:
             tmp.unlink(missing_ok=True)
     else:
@@ -189,5 +200,7 @@ def _safe_extract(zf: zipfile.ZipFile, target: Path) -> None:
     for member in zf.infolist():
         dest = (target / member.filename).resolve()
         if not dest.is_relative_to(root):
-            raise SourceUnavailableError(f"archive member escapes the target folder: {member.filename}")
+            raise SourceUnavailableError(
+                f"archive member escapes the target folder: {member.filename}"
+            )
     zf.extractall(target)

@@ -16,8 +16,25 @@ from html.parser import HTMLParser
 import ftfy
 
 _BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "blockquote", "pre", "table", "tr",
-    "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "caption", "form", "body",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "caption",
+    "form",
+    "body",
 }
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "head", "iframe", "button"}
@@ -99,9 +116,7 @@ class _BlockParser(HTMLParser):
             self._level = -1
         elif tag in _BLOCK_TAGS:
             self._flush()
-        elif tag == "br":
-            self._buf.append(" ")
-        elif tag in _CELL_TAGS:
+        elif tag == "br" or tag in _CELL_TAGS:
             self._buf.append(" ")
 
     def handle_endtag(self, tag: str) -> None:

@@ -18,7 +18,9 @@ def validate_query(query: str) -> str:
     if not cleaned:
         raise QueryError("the query is empty")
     if len(cleaned) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is too long ({len(cleaned)} characters; at most {MAX_QUERY_CHARS})")
+        raise QueryError(
+            f"the query is too long ({len(cleaned)} characters; at most {MAX_QUERY_CHARS})"
+        )
     return cleaned
 
 
@@ -34,7 +36,11 @@ def keyword_search(store: SQLiteStore, query: str, k: int = 10) -> list[Evidence
         if passage is None or passage.document_id not in docs:
             continue
         out.append(
-            Evidence(passage=passage, document=docs[passage.document_id], score=score,
-                     score_parts={"bm25": score})
+            Evidence(
+                passage=passage,
+                document=docs[passage.document_id],
+                score=score,
+                score_parts={"bm25": score},
+            )
         )
     return out

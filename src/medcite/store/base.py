@@ -55,7 +55,10 @@ class DocumentStore(Protocol):
     """Documents and passages, with the bookkeeping of ingest runs."""
 
     def write_documents(
-        self, items: Sequence[PreparedDocument], *, run_id: int | None = None,
+        self,
+        items: Sequence[PreparedDocument],
+        *,
+        run_id: int | None = None,
         done_file: FileMark | None = None,
     ) -> list[WriteOutcome]: ...
 

@@ -34,10 +34,14 @@ class SQLiteStore:
         try:
             if readonly:
                 uri = f"file:{self.path}?mode=ro"
-                self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                self.conn = sqlite3.connect(
+                    uri, uri=True, isolation_level=None, check_same_thread=False
+                )
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self.conn = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False
+                )
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA busy_timeout = 10000")
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -61,7 +65,10 @@ class SQLiteStore:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -87,7 +94,13 @@ class SQLiteStore:
                     "fingerprint=excluded.fingerprint, format=excluded.format, "
                     "documents=excluded.documents, run_id=excluded.run_id, "
                     "finished_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')",
-                    (done_file.path, done_file.fingerprint, done_file.format, done_file.documents, run_id),
+                    (
+                        done_file.path,
+                        done_file.fingerprint,
+                        done_file.format,
+                        done_file.documents,
+                        run_id,
+                    ),
                 )
             cur.execute("COMMIT")
         except BaseException:
@@ -96,7 +109,9 @@ class SQLiteStore:
             raise
         return outcomes
 
-    def _write_one(self, cur: sqlite3.Cursor, item: PreparedDocument, run_id: int | None) -> WriteOutcome:
+    def _write_one(
+        self, cur: sqlite3.Cursor, item: PreparedDocument, run_id: int | None
+    ) -> WriteOutcome:
         doc = item.document
         row = cur.execute(
             "SELECT id, record_hash FROM documents WHERE source = ? AND source_id = ?",
@@ -111,11 +126,25 @@ class SQLiteStore:
             if dup is not None:
                 return WriteOutcome.DUPLICATE
         values = (
-            doc.title, doc.url, doc.doc_type.value, int(doc.evidence_level), doc.year,
-            doc.organisation, doc.journal, doc.licence, doc.language, doc.focus,
-            stable_json(doc.synonyms), stable_json(doc.mesh_terms), stable_json(doc.cuis),
-            stable_json(doc.meta), item.body, item.content_hash, item.record_hash,
-            item.file_path, run_id,
+            doc.title,
+            doc.url,
+            doc.doc_type.value,
+            int(doc.evidence_level),
+            doc.year,
+            doc.organisation,
+            doc.journal,
+            doc.licence,
+            doc.language,
+            doc.focus,
+            stable_json(doc.synonyms),
+            stable_json(doc.mesh_terms),
+            stable_json(doc.cuis),
+            stable_json(doc.meta),
+            item.body,
+            item.content_hash,
+            item.record_hash,
+            item.file_path,
+            run_id,
         )
         if row is None:
             cur.execute(
@@ -143,7 +172,15 @@ class SQLiteStore:
             "INSERT INTO passages(document_id, ord, section, text, char_start, char_end, meta) "
             "VALUES (?,?,?,?,?,?,?)",
             [
-                (document_id, p.ord, p.section, p.text, p.char_start, p.char_end, stable_json(p.meta))
+                (
+                    document_id,
+                    p.ord,
+                    p.section,
+                    p.text,
+                    p.char_start,
+                    p.char_end,
+                    stable_json(p.meta),
+                )
                 for p in item.passages
             ],
         )
@@ -164,7 +201,8 @@ class SQLiteStore:
 
     def record_error(self, run_id: int | None, path: str, reason: str) -> None:
         self.conn.execute(
-            "INSERT INTO ingest_errors(run_id, path, reason) VALUES (?, ?, ?)", (run_id, path, reason)
+            "INSERT INTO ingest_errors(run_id, path, reason) VALUES (?, ?, ?)",
+            (run_id, path, reason),
         )
 
     def file_done(self, path: str, fingerprint: str) -> bool:
@@ -180,7 +218,8 @@ class SQLiteStore:
             (limit,),
         ).fetchall()
         return [
-            {**dict(r), "args": json.loads(r["args"]), "stats": json.loads(r["stats"])} for r in rows
+            {**dict(r), "args": json.loads(r["args"]), "stats": json.loads(r["stats"])}
+            for r in rows
         ]
 
     # -- reading ---------------------------------------------------------------------------
@@ -222,7 +261,9 @@ class SQLiteStore:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)).fetchall()
+        rows = self.conn.execute(
+            f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)
+        ).fetchall()
         return {r["id"]: _row_to_passage(r) for r in rows}
 
     def iter_passages(self, *, after_id: int = 0, batch: int = 2000) -> Iterator[Passage]:
@@ -245,7 +286,9 @@ class SQLiteStore:
             " WHERE d2.source = d.source AND d2.doc_type = d.doc_type) AS passages "
             "FROM documents d GROUP BY d.source, d.doc_type ORDER BY d.source, d.doc_type"
         ).fetchall()
-        return [SourceStats(r["source"], r["doc_type"], r["documents"], r["passages"]) for r in rows]
+        return [
+            SourceStats(r["source"], r["doc_type"], r["documents"], r["passages"]) for r in rows
+        ]
 
     def errors(self, run_id: int) -> list[tuple[str, str]]:
         rows = self.conn.execute(
@@ -273,9 +316,11 @@ class SQLiteStore:
 _FTS_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 # Function words that only add noise to an OR query. Not medical content: plain English grammar.
 _STOPWORDS = frozenset(
-    "a an and are as at be by can do does for from how i in is it its me my of on or "
-    "should that the their them there these they this to was what when where which who "
-    "why will with you your about after before could would may might".split()
+    """
+    a an and are as at be by can do does for from how i in is it its me my of on or should
+    that the their them there these they this to was what when where which who why will with
+    you your about after before could would may might
+    """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
 
