@@ -4,7 +4,8 @@ Each page is a list of text lines drawn in Helvetica (WinAnsiEncoding) with
 one ``Tj`` per line, so text extraction sees one line per entry. An empty
 page list entry becomes a page with a drawing but no text, like a scan.
 
-Run ``python tests/ingest/pdfgen.py`` to regenerate ``tests/fixtures/pdf/``.
+Run ``python -m tests.ingest.pdfgen`` to regenerate ``tests/fixtures/pdf/``;
+test_pdf.py checks that the committed files still match.
 """
 
 from __future__ import annotations

@@ -152,6 +152,17 @@ def test_encrypted_pdf_with_empty_user_password_loads(tmp_path: Path) -> None:
     assert "treatment of words" in doc.sections[0].text
 
 
+def test_aes_encrypted_pdf_without_crypto_backend_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def needs_backend(self: pypdf.PdfReader, password: str) -> None:
+        raise pypdf.errors.DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(pypdf.PdfReader, "decrypt", needs_backend)
+    with pytest.raises(MalformedInputError, match="encrypted PDF: cryptography"):
+        load(write_pdf(tmp_path, "aes.pdf", _encrypted("")))
+
+
 def test_missing_pypdf_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pypdf", None)  # makes `import pypdf` raise ImportError
     with pytest.raises(UnsupportedFormatError) as err:

@@ -37,3 +37,16 @@ def test_spaced_lists_recovered_from_flattened_answers() -> None:
 def test_wide_gap_before_lowercase_is_not_a_break() -> None:
     blocks = spaced_text_to_blocks("a condition called   deep widget wobble")
     assert [b.text for b in blocks] == ["a condition called deep widget wobble"]
+
+
+def test_broken_markup_is_a_malformed_input() -> None:
+    import pytest
+
+    from medcite.errors import MalformedInputError
+
+    with pytest.raises(MalformedInputError, match="unparseable HTML"):
+        html_to_text("<p>Synthetic <![x](y) text.</p>")
+
+
+def test_bullet_only_items_are_dropped() -> None:
+    assert html_to_text("<ul><li>-</li><li>real item</li></ul>") == "- real item"

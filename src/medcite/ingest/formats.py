@@ -7,7 +7,8 @@ from pathlib import Path
 
 from medcite.errors import MalformedInputError, UnsupportedFormatError
 from medcite.ingest.base import Loader
-from medcite.ingest.generic import HTMLLoader, JSONLLoader, MarkdownLoader, TextLoader
+from medcite.ingest.generic import HTMLLoader, JSONLLoader, TextLoader
+from medcite.ingest.markdown import MarkdownLoader
 from medcite.ingest.medlineplus import MedlinePlusLoader
 from medcite.ingest.medquad import MedQuADLoader
 from medcite.ingest.ngc import NGCLoader

@@ -10,7 +10,6 @@ list items on their own line starting with ``- ``.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -49,8 +48,7 @@ def read_text_file(path: Path) -> str:
         # Legacy Windows exports; undefined bytes become U+FFFD rather than failing the file.
         text = data.decode("cp1252", errors="replace")
     # Form feeds are page breaks: keep them as paragraph breaks before fix_text drops them.
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
-    return fix_text(text)
+    return fix_text(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n"))
 
 
 def humanise_stem(path: Path) -> str:
@@ -79,9 +77,16 @@ def _clean_text(text: str) -> str:
 
 
 def _document(
-    options: LoadOptions, fmt: str, *, doc_type: DocType | None = None, source: str | None = None,
-    organisation: str | None = None, licence: str | None = None, language: str | None = None,
-    meta: dict[str, Any] | None = None, **fields: Any,
+    options: LoadOptions,
+    fmt: str,
+    *,
+    doc_type: DocType | None = None,
+    source: str | None = None,
+    organisation: str | None = None,
+    licence: str | None = None,
+    language: str | None = None,
+    meta: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> Document:
     """Generic defaults: the file's metadata beats options, except options.doc_type."""
     return Document(
@@ -95,8 +100,12 @@ def _document(
     )
 
 
-def _file_document(
-    path: Path, options: LoadOptions, fmt: str, title: str | None, sections: list[Section],
+def file_document(
+    path: Path,
+    options: LoadOptions,
+    fmt: str,
+    title: str | None,
+    sections: list[Section],
     **fields: Any,
 ) -> Document:
     """The one document of a Markdown, HTML or text file."""
@@ -104,14 +113,18 @@ def _file_document(
         raise MalformedInputError("no text")
     try:
         return _document(
-            options, fmt, source_id=options.source_id_for(path),
-            title=title or humanise_stem(path), sections=sections, **fields,
+            options,
+            fmt,
+            source_id=options.source_id_for(path),
+            title=title or humanise_stem(path),
+            sections=sections,
+            **fields,
         )
     except ValidationError as exc:
         raise MalformedInputError(f"invalid metadata: {exc}") from exc
 
 
-def _sections_from_blocks(blocks: list[Block], title: str | None) -> list[Section]:
+def sections_from_blocks(blocks: list[Block], title: str | None) -> list[Section]:
     """Sections at h1-h3 (an h1 equal to the title opens an untitled one; empty ones dropped)."""
     sections: list[Section] = []
     heading: str | None = None
@@ -144,7 +157,7 @@ def _opt_str(obj: dict[str, Any], key: str, label: str | None = None) -> str | N
     value = obj.get(key)
     if value is None or isinstance(value, str):
         return value
-    got = _JSON_TYPES.get(type(value), "string")  # never None or str here
+    got = _JSON_TYPES.get(type(value), "string")  # a JSON value: always in the table here
     raise _FieldError(f"'{label or key}' must be a string, got {got}")
 
 
@@ -244,7 +257,7 @@ class JSONLLoader:
             key = (doc.source, doc.source_id)
             if key in seen:
                 yield RecordError(
-                    where, f"duplicate id {doc.source_id!r} (first on line {seen[key]})"
+                    where, f"duplicate id {doc.source_id!r}, first on line {seen[key]}"
                 )
                 continue
             seen[key] = lineno
@@ -290,172 +303,28 @@ class JSONLLoader:
         }
         try:
             return _document(
-                options, self.format, doc_type=field_type, meta=meta, source_id=source_id,
-                title=title, sections=sections, year=_year_field(obj.get("year")),
-                synonyms=_str_list(obj, "synonyms"), mesh_terms=_str_list(obj, "mesh_terms"),
+                options,
+                self.format,
+                doc_type=field_type,
+                meta=meta,
+                source_id=source_id,
+                title=title,
+                sections=sections,
+                year=_year_field(obj.get("year")),
+                synonyms=_str_list(obj, "synonyms"),
+                mesh_terms=_str_list(obj, "mesh_terms"),
                 **strings,
             )
         except ValidationError as exc:
             raise _FieldError(f"invalid record: {exc}") from exc
 
 
-_FRONT_KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT_RE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_THEMATIC_RE = re.compile(r"^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_MD_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?(?=\S)")
-_REF_DEF_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S")
-_TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
-_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1", re.S)
-_ESCAPED_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
-_IMAGE_RE = re.compile(r"!\[[^\]]*\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\])?")
-_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^()]*\))*\)")
-_REF_LINK_RE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_FOOTNOTE_RE = re.compile(r"\[\^[^\]]+\]")
-_AUTOLINK_RE = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
-_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_EMPHASIS_RES = (
-    re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"),
-    re.compile(r"(\*)(?=\S)(.+?)(?<=\S)\*"),
-    re.compile(r"(?<!\w)(_)(?=\S)(.+?)(?<=\S)_(?!\w)"),
-    re.compile(r"(~~)(?=\S)(.+?)(?<=\S)~~"),
-)
-
-
-def clean_inline_markdown(text: str) -> str:
-    """Markdown inline syntax to plain text: keep link text and code, drop markers and images."""
-    kept: list[str] = []
-
-    def hold(value: str) -> str:
-        kept.append(value)
-        return f"\ue000{len(kept) - 1}\ue001"
-
-    text = text.replace("\ue000", "").replace("\ue001", "")
-    # Code spans and escaped characters are literal: hide them from the other rules.
-    text = _CODE_SPAN_RE.sub(lambda m: hold(m.group(2).strip()), text)
-    text = _ESCAPED_RE.sub(lambda m: hold(m.group(1)), text)
-    text = _IMAGE_RE.sub("", text)
-    text = _LINK_RE.sub(r"\1", text)
-    text = _REF_LINK_RE.sub(r"\1", text)
-    text = _FOOTNOTE_RE.sub("", text)
-    text = _AUTOLINK_RE.sub(r"\1", text)
-    text = _TAG_RE.sub("", text)
-    for rx in _EMPHASIS_RES:
-        text = rx.sub(r"\2", text)
-    text = _PLACEHOLDER_RE.sub(lambda m: kept[int(m.group(1))], text)
-    return squash(html.unescape(text))
-
-
-def _front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Simple ``key: value`` YAML front-matter (no YAML dependency) and the rest of the text."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            fields: dict[str, str] = {}
-            for ln in lines[1:end]:
-                m = _FRONT_KEY_RE.match(ln)
-                if m and (value := m.group(2).strip("'\"").strip()):
-                    fields[m.group(1).lower()] = value
-            return fields, "\n".join(lines[end + 1 :])
-    return {}, text  # no closing fence: a thematic break, not front-matter
-
-
-def markdown_blocks(text: str) -> list[Block]:
-    """Markdown body to blocks: ATX/setext headings, paragraphs, list items (code dropped)."""
-    blocks: list[Block] = []
-    para: list[str] = []
-    item: list[str] | None = None
-    fence: str | None = None
-
-    def flush() -> None:
-        nonlocal item
-        if para and (text := clean_inline_markdown(" ".join(para))):
-            blocks.append(Block(0, text))
-        para.clear()
-        if item is not None and (text := clean_inline_markdown(" ".join(item))):
-            blocks.append(Block(-1, text))
-        item = None
-
-    for raw in _COMMENT_RE.sub("", text).split("\n"):
-        if fence is not None:
-            if raw.strip().startswith(fence) and not raw.strip().strip(fence[0]):
-                fence = None
-            continue
-        if m := _FENCE_RE.match(raw):
-            flush()
-            fence = m.group(1)
-            continue
-        line = _QUOTE_RE.sub("", raw)
-        stripped = line.strip()
-        if not stripped:
-            flush()
-        elif m := _ATX_RE.match(line):
-            flush()
-            if heading := clean_inline_markdown(m.group(2) or ""):
-                blocks.append(Block(len(m.group(1)), heading))
-        elif (m := _SETEXT_RE.match(line)) and len(para) == 1 and item is None:
-            heading = clean_inline_markdown(para[0])
-            para.clear()
-            if heading:
-                blocks.append(Block(1 if m.group(1)[0] == "=" else 2, heading))
-        elif _THEMATIC_RE.match(line) or _REF_DEF_RE.match(line) or _TABLE_RULE_RE.match(line):
-            flush()
-        elif m := _MD_ITEM_RE.match(line):
-            flush()
-            item = [line[m.end() :]]
-        elif item is not None:
-            item.append(stripped)  # continuation (indented or lazy) of the list item
-        elif stripped.startswith("|"):
-            flush()  # a table row: its own paragraph, cells separated by semicolons
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            para.append("; ".join(c for c in cells if c))
-            flush()
-        else:
-            para.append(stripped)
-    flush()
-    return blocks
-
-
-class MarkdownLoader:
-    """A Markdown file is one document; ATX headings (#, ##, ###) start its sections."""
-
-    format: ClassVar[str] = "markdown"
-    description: ClassVar[str] = "Markdown (.md), optional key: value front-matter"
-    extensions: ClassVar[tuple[str, ...]] = (".md", ".markdown")
-
-    def sniff(self, path: Path, head: str) -> bool:
-        return path.suffix.lower() in self.extensions
-
-    def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
-        front, body = _front_matter(read_text_file(path))
-        blocks = markdown_blocks(body)
-        title = next((b.text for b in blocks if b.level == 1), None)
-        title = title or squash(front.get("title", "")) or humanise_stem(path)
-        try:
-            doc_type = parse_doc_type(front["doc_type"]) if front.get("doc_type") else None
-        except ValueError as exc:
-            raise MalformedInputError(f"front-matter: {exc}") from exc
-        yield _file_document(
-            path, options, self.format, title, _sections_from_blocks(blocks, title),
-            doc_type=doc_type,
-            source=front.get("source"),
-            organisation=front.get("organisation") or front.get("organization"),
-            licence=front.get("licence") or front.get("license"),
-            url=front.get("url") or None,
-            year=year_from(front.get("year") or front.get("date") or ""),
-            language=front.get("language"),
-        )
-
-
 _HTML_DATE_KEYS = (
-    "citation_publication_date", "citation_date", "dc.date", "dcterms.date", "dc.date.issued",
+    "citation_publication_date",
+    "citation_date",
+    "dc.date",
+    "dcterms.date",
+    "dc.date.issued",
     "article:published_time",
 )
 
@@ -499,18 +368,25 @@ class HTMLLoader:
 
     def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
         markup = read_text_file(path)
-        page_title, blocks = html_blocks(markup)
         head = _HeadParser()
-        head.feed(markup)
-        head.close()
+        try:
+            page_title, blocks = html_blocks(markup)
+            head.feed(markup)
+            head.close()
+        except AssertionError as exc:  # Python 3.11's HTMLParser asserts on bogus "<![x" markup
+            raise MalformedInputError(f"unparseable HTML: {exc}") from exc
         meta = head.meta
         first_h1 = next((b.text for b in blocks if b.level == 1), None)
         if page_title and first_h1 and page_title.casefold().startswith(first_h1.casefold()):
             page_title = first_h1  # "<h1> | Site name": keep the h1, not the site suffix
         title = meta.get("citation_title") or meta.get("dc.title") or page_title or first_h1 or None
         year = next((y for k in _HTML_DATE_KEYS if (y := year_from(meta.get(k, "")))), None)
-        yield _file_document(
-            path, options, self.format, title, _sections_from_blocks(blocks, title or first_h1),
+        yield file_document(
+            path,
+            options,
+            self.format,
+            title,
+            sections_from_blocks(blocks, title or first_h1),
             organisation=meta.get("citation_publisher") or meta.get("dc.publisher"),
             url=head.canonical or meta.get("citation_abstract_html_url") or None,
             year=year,
@@ -595,4 +471,4 @@ class TextLoader:
         title, paras = _text_title(paras)
         text = blocks_to_text([b for p in paras for b in text_blocks(p)])
         sections = [Section(text=text)] if text else []
-        yield _file_document(path, options, self.format, title, sections)
+        yield file_document(path, options, self.format, title, sections)

@@ -9,6 +9,7 @@ OCR is out of scope.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,8 @@ def _pypdf() -> Any:
         raise UnsupportedFormatError(
             "reading PDF files needs the pypdf package", hint="pip install 'medcite[pdf]'"
         ) from exc
+    # Damage is reported per file by the runner; pypdf's own stderr warnings would only add noise.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     return pypdf
 
 
@@ -136,13 +139,15 @@ class PDFLoader:
             reader = pypdf.PdfReader(str(path), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
                 raise MalformedInputError("encrypted PDF (a password is needed to read it)")
-            info = _info(reader)
             n_pages = len(reader.pages)
         except MalformedInputError:
             raise
         except Exception as exc:
+            if isinstance(exc, pypdf.errors.DependencyError):  # AES without `cryptography`
+                raise MalformedInputError(f"encrypted PDF: {exc}") from exc
             raise MalformedInputError(f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
 
+        info = _info(reader)
         sections: list[Section] = []
         unreadable: list[int] = []
         first_lines: list[str] = []
@@ -185,14 +190,18 @@ class PDFLoader:
 
 
 def _info(reader: Any) -> dict[str, str]:
-    """Title, author and raw creation date from the document information dictionary."""
+    """Title, author and raw creation date from the document information dictionary.
+
+    A damaged info dictionary only costs the metadata, not the document.
+    """
     out: dict[str, str] = {}
-    metadata = reader.metadata
-    if not metadata:
-        return out
-    for key, name in (("/Title", "title"), ("/Author", "author"), ("/CreationDate", "date")):
-        # Indexing resolves indirect references; dict.get would not.
-        value = metadata[key] if key in metadata else None  # noqa: SIM401
-        if isinstance(value, str) and (text := squash(fix_text(value))):
-            out[name] = text
+    try:
+        metadata = reader.metadata
+        for key, name in (("/Title", "title"), ("/Author", "author"), ("/CreationDate", "date")):
+            # Indexing resolves indirect references; dict.get would not.
+            value = metadata[key] if metadata and key in metadata else None
+            if isinstance(value, str) and (text := squash(fix_text(value))):
+                out[name] = text
+    except Exception:
+        return {}
     return out

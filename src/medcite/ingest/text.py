@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 
 import ftfy
 
+from medcite.errors import MalformedInputError
+
 _BLOCK_TAGS = {
     "p",
     "div",
@@ -146,8 +148,11 @@ class _BlockParser(HTMLParser):
 def html_blocks(markup: str) -> tuple[str | None, list[Block]]:
     """Parse HTML into (``<title>`` text, blocks in reading order)."""
     parser = _BlockParser()
-    parser.feed(fix_text(markup))
-    parser.close()
+    try:
+        parser.feed(fix_text(markup))
+        parser.close()
+    except AssertionError as exc:  # html.parser asserts on some broken markup, e.g. "<![x"
+        raise MalformedInputError(f"unparseable HTML: {exc or 'broken markup'}") from exc
     return parser.title, parser.blocks
 
 
@@ -160,7 +165,10 @@ def blocks_to_text(blocks: list[Block]) -> str:
     prev_item = False
     for block in blocks:
         if block.level == -1:
-            text = "- " + block.text.lstrip("-•·* ").strip()
+            item = block.text.lstrip("-•·* ").strip()
+            if not item:
+                continue
+            text = "- " + item
             if prev_item:
                 parts.append("\n" + text)
             else:
