@@ -129,12 +129,12 @@ def bench_ingest(mirror: Path, repeat: int) -> str:
         f"| baseline: parse only (loaders, no chunking or store), same machine | {base:.1f} s |",
         f"| full ingest / parse-only | {full / base:.2f}x |",
         "",
-        "| source | files | documents | passages | skipped files | errors | seconds |",
-        "|---|---|---|---|---|---|---|",
+        "| source | files | documents | duplicates | passages | skipped files | errors | seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for job in report["jobs"]:  # type: ignore[attr-defined]
         lines.append(
-            f"| {job['label']} | {job['files']:,} | {job['added']:,} | {job['passages']:,} | "
+            f"| {job['label']} | {job['files']:,} | {job['added']:,} | {job['duplicates']:,} | {job['passages']:,} | "
             f"{job['files_skipped']:,} | {len(job['errors'])} | {job['seconds']:.1f} |"
         )
     lines += [

@@ -6,9 +6,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from medcite.cli import app
+from tests.ingest.test_eutils import FakeEUtils, fake  # noqa: F401 (fixture)
 
 runner = CliRunner()
 
@@ -95,7 +97,9 @@ def test_if_empty_skips_a_filled_store(fixtures: Path, tmp_path: Path, cli_env: 
     assert result.exit_code == 0 and "skipping ingest" in result.stderr
 
 
-def test_default_needs_sources(cli_env: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_default_needs_sources(
+    cli_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from medcite.config import get_settings
 
     monkeypatch.setenv("MEDCITE_MIRROR", str(tmp_path / "empty-mirror"))
@@ -111,3 +115,26 @@ def test_every_setting_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs/configuration.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
         assert f"`MEDCITE_{name.upper()}`" in doc, name
+
+
+def test_ingest_pubmed_query_end_to_end(
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake: FakeEUtils,  # noqa: F811 (the imported fixture)
+) -> None:
+    """`medcite ingest pubmed --query` against a local server speaking the E-utilities protocol."""
+    from medcite.config import get_settings
+
+    monkeypatch.setenv("MEDCITE_EUTILS_BASE_URL", fake.base_url)
+    get_settings.cache_clear()
+    result = runner.invoke(
+        app, ["ingest", "pubmed", "--query", "synthetic widgets", "--max-results", "5", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    (job,) = json.loads(result.stdout)["jobs"]
+    assert job["label"] == "pubmed" and job["added"] == 5
+    result = runner.invoke(app, ["stats", "--json"])
+    rows = json.loads(result.stdout)["by_source"]
+    assert rows == [{"source": "pubmed", "doc_type": "research", "documents": 5, "passages": 5}]
+    endpoints = [seen.endpoint for seen in fake.requests]
+    assert endpoints[0] == "esearch.fcgi" and "efetch.fcgi" in endpoints

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -122,9 +124,7 @@ def _jobs_for(
 
 
 def _slug(text: str) -> str:
-    import hashlib
-    import re
-
+    """A folder name for a PubMed query: readable prefix plus a hash (different queries never share)."""
     base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
     return f"{base}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 

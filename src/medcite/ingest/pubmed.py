@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
 from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException
 
 from medcite.errors import MalformedInputError
 from medcite.ingest.base import LoadItem, LoadOptions, RecordError
 from medcite.ingest.text import squash
-from medcite.ingest.xmlutil import root_tag, text_of
+from medcite.ingest.xmlutil import root_tag, text_of, xml_errors
 from medcite.types import DocType, Document, Section
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
@@ -180,15 +179,8 @@ class PubMedXMLLoader:
         return root_tag(head) in (*_SET_ROOTS, "PubmedArticle", "PubmedBookArticle")
 
     def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
-        try:
-            with path.open("rb") as fh:
-                yield from self._stream(path, fh, options)
-        except ET.ParseError as exc:
-            raise MalformedInputError(f"malformed XML: {exc}") from exc
-        except DefusedXmlException as exc:
-            raise MalformedInputError(f"unsafe XML refused: {exc}") from exc
-        except OSError as exc:
-            raise MalformedInputError(f"cannot read file: {exc}") from exc
+        with xml_errors(), path.open("rb") as fh:
+            yield from self._stream(path, fh, options)
 
     def _stream(self, path: Path, fh: BinaryIO, options: LoadOptions) -> Iterator[LoadItem]:
         depth = 0

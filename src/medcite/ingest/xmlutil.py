@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
@@ -11,16 +13,23 @@ from defusedxml.common import DefusedXmlException
 from medcite.errors import MalformedInputError
 
 
-def parse_xml(path: Path) -> ET.Element:
-    """Root element of ``path``; a malformed, truncated or unsafe file raises MalformedInputError."""
+@contextmanager
+def xml_errors() -> Iterator[None]:
+    """Translate parser, safety and I/O errors raised inside the block into MalformedInputError."""
     try:
-        root: ET.Element = SafeET.parse(str(path)).getroot()
+        yield
     except ET.ParseError as exc:
         raise MalformedInputError(f"malformed XML: {exc}") from exc
     except DefusedXmlException as exc:
         raise MalformedInputError(f"unsafe XML refused: {exc}") from exc
     except OSError as exc:
         raise MalformedInputError(f"cannot read file: {exc}") from exc
+
+
+def parse_xml(path: Path) -> ET.Element:
+    """Root element of ``path``; a malformed, truncated or unsafe file raises MalformedInputError."""
+    with xml_errors():
+        root: ET.Element = SafeET.parse(str(path)).getroot()
     return root
 
 
