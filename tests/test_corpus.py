@@ -118,6 +118,7 @@ def test_reingest_is_a_no_op(
 
 def test_demo_question_finds_cramp_passages(ingested: tuple[SQLiteStore, IngestReport]) -> None:
     store, _ = ingested
-    hits = keyword_search(store, "What causes muscle spasms?", 10)
+    settings = Settings(home=store.path.parent, mirror=None)
+    hits = keyword_search(store, settings, "What causes muscle spasms?", 10)
     titles = [h.document.title.lower() for h in hits]
     assert any("cramp" in t or "spasm" in t for t in titles), titles

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,6 +20,7 @@ from medcite import __version__
 from medcite.config import Settings, get_settings
 from medcite.console import RichIngestProgress, ingest_summary_table, stats_table
 from medcite.errors import MedciteError, QueryError
+from medcite.index.updater import IndexUpdate, keyword_index_path, update_keyword_index
 from medcite.ingest.base import LoadOptions
 from medcite.ingest.eutils import fetch_pubmed
 from medcite.ingest.formats import LOADERS_BY_FORMAT, walk_files
@@ -30,6 +33,7 @@ from medcite.ingest.sources import (
     resolve_source,
 )
 from medcite.retrieve.keyword import keyword_search
+from medcite.store.base import IndexState
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import DocType, Evidence
 
@@ -189,6 +193,9 @@ def ingest(
             jobs = _jobs_for(names, settings, options, query, max_results)
             with RichIngestProgress(err) as progress:
                 report = run_ingest(store, jobs, settings, progress, args={"targets": names})
+                _, update = update_keyword_index(store, settings, progress)
+            if update.rebuilt:
+                err.print(f"[yellow]{escape(update.rebuilt)}[/yellow]")
             return report
 
     report = _guard(body)
@@ -204,6 +211,32 @@ def ingest(
             err.print(f"… and {len(report.errors) - 50} more (see `medcite runs`)")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from the store.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Bring the search index up to date with the store (ingest does this too)."""
+    settings = get_settings()
+
+    def body() -> IndexUpdate:
+        with _open_store(settings) as store:
+            if rebuild:
+                shutil.rmtree(keyword_index_path(settings), ignore_errors=True)
+                store.set_index_state(IndexState("keyword", 0, 0, 0))
+            with RichIngestProgress(err) as progress:
+                _, update = update_keyword_index(store, settings, progress)
+            return update
+
+    update = _guard(body)
+    if as_json:
+        _print_json(asdict(update))
+        return
+    if update.rebuilt:
+        err.print(f"[yellow]{escape(update.rebuilt)}[/yellow]")
+    out.print(f"keyword index: {update.total:,} passages (+{update.added:,}, -{update.deleted:,})")
 
 
 @app.command()
@@ -322,7 +355,7 @@ def search(
 
     def body() -> list[Evidence]:
         with _open_store(settings) as store:
-            return keyword_search(store, query, k)
+            return keyword_search(store, settings, query, k)
 
     hits = _guard(body)
     if as_json:
@@ -357,7 +390,7 @@ def ask(
                 raise MedciteError(
                     "the store is empty", hint="Run `medcite ingest --default` first."
                 )
-            return keyword_search(store, question, k)
+            return keyword_search(store, settings, question, k)
 
     hits = _guard(body)
     if as_json:

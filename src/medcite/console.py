@@ -30,16 +30,17 @@ class RichIngestProgress:
         self.live = console.is_terminal
         self.progress = Progress(
             SpinnerColumn(),
-            TextColumn("[bold]{task.description:<12}"),
+            TextColumn("[bold]{task.description:<14}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("files  {task.fields[docs]:>7,} docs"),
+            TextColumn("{task.fields[unit]:<8} {task.fields[extra]}"),
             TimeElapsedColumn(),
             console=console,
             transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
         self.docs: dict[str, int] = {}
+        self.units: dict[str, int | str] = {}
 
     def __enter__(self) -> RichIngestProgress:
         if self.live:
@@ -50,20 +51,23 @@ class RichIngestProgress:
         if self.live:
             self.progress.stop()
 
-    def start_job(self, label: str, total_files: int) -> None:
+    def start_job(self, label: str, total_files: int, unit: str = "files") -> None:
         self.docs[label] = 0
-        self.tasks[label] = self.progress.add_task(label, total=total_files, docs=0)
+        self.units[label] = unit
+        self.tasks[label] = self.progress.add_task(label, total=total_files, extra="", unit=unit)
 
     def advance(self, label: str, *, files: int = 0, documents: int = 0) -> None:
         self.docs[label] += documents
-        self.progress.update(self.tasks[label], advance=files, docs=self.docs[label])
+        extra = f"{self.docs[label]:>7,} docs" if self.docs[label] else ""
+        self.progress.update(self.tasks[label], advance=files, extra=extra)
 
     def end_job(self, label: str) -> None:
         if not self.live:
             task = self.progress.tasks[self.tasks[label]]
+            docs = f", {self.docs[label]:,} documents read" if self.units[label] == "files" else ""
             self.console.print(
-                f"{label}: {int(task.completed)}/{int(task.total or 0)} files, "
-                f"{self.docs[label]:,} documents read ({task.elapsed or 0:.1f}s)"
+                f"{label}: {int(task.completed):,}/{int(task.total or 0):,} {self.units[label]}"
+                f"{docs} ({task.elapsed or 0:.1f}s)"
             )
 
 

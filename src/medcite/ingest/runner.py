@@ -83,7 +83,7 @@ class IngestReport:
 class IngestProgress(Protocol):
     """Receives progress; the CLI draws bars, tests pass nothing."""
 
-    def start_job(self, label: str, total_files: int) -> None: ...
+    def start_job(self, label: str, total_files: int, unit: str = "files") -> None: ...
 
     def advance(self, label: str, *, files: int = 0, documents: int = 0) -> None: ...
 
@@ -91,7 +91,7 @@ class IngestProgress(Protocol):
 
 
 class _NoProgress:
-    def start_job(self, label: str, total_files: int) -> None:
+    def start_job(self, label: str, total_files: int, unit: str = "files") -> None:
         pass
 
     def advance(self, label: str, *, files: int = 0, documents: int = 0) -> None:

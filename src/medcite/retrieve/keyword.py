@@ -1,11 +1,13 @@
-"""Keyword retrieval over the store's FTS5 index: the first, simple retriever.
+"""Keyword retrieval: BM25 over the tantivy keyword index, brought up to date on use.
 
 Returns :class:`~medcite.types.Evidence` (passage + cited document + score).
 """
 
 from __future__ import annotations
 
+from medcite.config import Settings
 from medcite.errors import QueryError
+from medcite.index.updater import update_keyword_index
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Evidence
 
@@ -24,10 +26,18 @@ def validate_query(query: str) -> str:
     return cleaned
 
 
-def keyword_search(store: SQLiteStore, query: str, k: int = 10) -> list[Evidence]:
-    """Top ``k`` passages by BM25 (FTS5), each with its document."""
+def keyword_search(
+    store: SQLiteStore, settings: Settings, query: str, k: int = 10
+) -> list[Evidence]:
+    """Top ``k`` passages by BM25, each with its document."""
     query = validate_query(query)
-    hits = store.keyword_search(query, k)
+    index, _ = update_keyword_index(store, settings)
+    hits = index.search(query, k)
+    return evidence_for(store, hits, "bm25")
+
+
+def evidence_for(store: SQLiteStore, hits: list[tuple[int, float]], part: str) -> list[Evidence]:
+    """Turn (passage id, score) hits into Evidence, dropping ids the store no longer has."""
     passages = store.get_passages_by_id([pid for pid, _ in hits])
     docs = store.get_documents(sorted({p.document_id for p in passages.values() if p.document_id}))
     out: list[Evidence] = []
@@ -40,7 +50,7 @@ def keyword_search(store: SQLiteStore, query: str, k: int = 10) -> list[Evidence
                 passage=passage,
                 document=docs[passage.document_id],
                 score=score,
-                score_parts={"bm25": score},
+                score_parts={part: score},
             )
         )
     return out

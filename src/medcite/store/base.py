@@ -44,6 +44,27 @@ class FileMark:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexState:
+    """How far an external index (keyword, dense) has caught up with the store."""
+
+    name: str
+    last_passage_id: int
+    last_tombstone: int
+    passages: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What an index needs of one passage: its text, heading and what its document is about."""
+
+    passage_id: int
+    document_id: int
+    section: str
+    text: str
+    about: str  # document title, focus and synonyms
+
+
+@dataclass(frozen=True, slots=True)
 class SourceStats:
     source: str
     doc_type: str

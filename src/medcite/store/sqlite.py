@@ -16,7 +16,14 @@ from types import TracebackType
 from typing import Any
 
 from medcite.errors import StoreError
-from medcite.store.base import FileMark, PreparedDocument, SourceStats, WriteOutcome
+from medcite.store.base import (
+    FileMark,
+    IndexRow,
+    IndexState,
+    PreparedDocument,
+    SourceStats,
+    WriteOutcome,
+)
 from medcite.store.migrate import migrate
 from medcite.types import DocType, EvidenceLevel, Passage, StoredDocument, stable_json
 
@@ -295,6 +302,78 @@ class SQLiteStore:
             "SELECT path, reason FROM ingest_errors WHERE run_id = ? ORDER BY id", (run_id,)
         ).fetchall()
         return [(r["path"], r["reason"]) for r in rows]
+
+    # -- index bookkeeping -----------------------------------------------------------------
+    def index_state(self, name: str) -> IndexState:
+        row = self.conn.execute(
+            "SELECT last_passage_id, last_tombstone, passages FROM index_state WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return IndexState(name, 0, 0, 0)
+        return IndexState(name, row[0], row[1], row[2])
+
+    def set_index_state(self, state: IndexState, meta: dict[str, Any] | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO index_state(name, last_passage_id, last_tombstone, passages, meta) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+            "last_passage_id=excluded.last_passage_id, last_tombstone=excluded.last_tombstone, "
+            "passages=excluded.passages, meta=excluded.meta, "
+            "updated_at=strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            (
+                state.name,
+                state.last_passage_id,
+                state.last_tombstone,
+                state.passages,
+                stable_json(meta or {}),
+            ),
+        )
+        # Tombstones every index has applied are no longer needed.
+        self.conn.execute(
+            "DELETE FROM passage_tombstones WHERE seq <= "
+            "(SELECT coalesce(min(last_tombstone), 0) FROM index_state)"
+        )
+
+    def index_frontier(self) -> tuple[int, int]:
+        """(largest passage id, largest tombstone seq): an index at both is up to date."""
+        pid = self.conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
+        seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM passage_tombstones").fetchone()[
+            0
+        ]
+        return int(pid), int(seq)
+
+    def tombstones_after(self, seq: int) -> list[tuple[int, int]]:
+        rows = self.conn.execute(
+            "SELECT seq, passage_id FROM passage_tombstones WHERE seq > ? ORDER BY seq", (seq,)
+        ).fetchall()
+        return [(int(r[0]), int(r[1])) for r in rows]
+
+    def count_passages_after(self, passage_id: int) -> int:
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM passages WHERE id > ?", (passage_id,)
+            ).fetchone()[0]
+        )
+
+    def iter_index_rows(
+        self, *, after_id: int = 0, until_id: int | None = None, batch: int = 2000
+    ) -> Iterator[IndexRow]:
+        """Passages with ``after_id`` < id <= ``until_id`` and their document fields, in id order."""
+        last = after_id
+        until = until_id if until_id is not None else 2**62
+        while True:
+            rows = self.conn.execute(
+                "SELECT p.id, p.document_id, p.section, p.text, d.title, d.focus, d.synonyms "
+                "FROM passages p JOIN documents d ON d.id = p.document_id "
+                "WHERE p.id > ? AND p.id <= ? ORDER BY p.id LIMIT ?",
+                (last, until, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                about = [r[4], r[5] or "", *json.loads(r[6])]
+                yield IndexRow(r[0], r[1], r[2] or "", r[3], " ; ".join(a for a in about if a))
+            last = rows[-1][0]
 
     def keyword_search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
         """FTS5 BM25 over passages: (passage id, score, higher is better).

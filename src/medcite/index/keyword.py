@@ -1,0 +1,120 @@
+"""BM25 keyword index over passages, on tantivy (Rust; ~0.4 ms/query at 100k passages here).
+
+Each passage is indexed with three fields: its text, its section heading, and the "about"
+field (the document's title, focus concept and synonyms), so that a passage of the page
+titled "Muscle Cramps" also matches "charley horse". Queries are a weighted disjunction of the
+analysed query terms over the three fields.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
+
+from medcite.index.analysis import ANALYZER_NAME, analyze, build_analyzer
+from medcite.store.base import IndexRow
+
+FIELD_BOOSTS: dict[str, float] = {"text": 1.0, "section": 0.6, "about": 0.8}
+WRITER_HEAP_BYTES = 64 * 1024 * 1024
+
+
+class CorruptIndexError(Exception):
+    """The index folder exists but cannot be opened; it must be rebuilt."""
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("pid", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("did", stored=True, indexed=True, fast=True)
+    for name in FIELD_BOOSTS:
+        builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER_NAME)
+    return builder.build()
+
+
+class KeywordIndex:
+    """A tantivy index in one folder."""
+
+    def __init__(self, path: Path, index: tantivy.Index) -> None:
+        self.path = path
+        self.index = index
+        self.schema = index.schema
+        self._searcher: tantivy.Searcher | None = None
+
+    @classmethod
+    def create(cls, path: Path) -> KeywordIndex:
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        index = tantivy.Index(_schema(), path=str(path))
+        index.register_tokenizer(ANALYZER_NAME, build_analyzer())
+        return cls(path, index)
+
+    @classmethod
+    def open(cls, path: Path) -> KeywordIndex:
+        """Open an existing index; raise CorruptIndexError if it is missing or unreadable."""
+        if not (path / "meta.json").exists():
+            raise CorruptIndexError(f"no keyword index at {path}")
+        try:
+            index = tantivy.Index.open(str(path))
+            index.register_tokenizer(ANALYZER_NAME, build_analyzer())
+            index.searcher()  # touches the segment files
+        except (ValueError, OSError) as exc:
+            raise CorruptIndexError(f"keyword index at {path} is unreadable: {exc}") from exc
+        return cls(path, index)
+
+    def update(self, add: Iterable[IndexRow], delete: Iterable[int]) -> int:
+        """Delete passage ids, add documents, commit once; returns how many were added."""
+        writer = self.index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+        for pid in delete:
+            writer.delete_documents_by_term("pid", pid)
+        added = 0
+        for doc in add:
+            writer.add_document(
+                tantivy.Document(
+                    pid=doc.passage_id,
+                    did=doc.document_id,
+                    text=doc.text,
+                    section=doc.section,
+                    about=doc.about,
+                )
+            )
+            added += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self._searcher = None
+        return added
+
+    def searcher(self) -> tantivy.Searcher:
+        if self._searcher is None:
+            self._searcher = self.index.searcher()
+        return self._searcher
+
+    def num_docs(self) -> int:
+        return int(self.searcher().num_docs)
+
+    def query_for(self, text: str) -> tantivy.Query | None:
+        terms = list(dict.fromkeys(analyze(text)))
+        if not terms:
+            return None
+        clauses = []
+        for field, boost in FIELD_BOOSTS.items():
+            for term in terms:
+                q = tantivy.Query.term_query(self.schema, field, term, index_option="freq")
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+        return tantivy.Query.boolean_query(clauses)
+
+    def search(self, text: str, k: int = 10) -> list[tuple[int, float]]:
+        """Top ``k`` (passage id, BM25 score) for free text."""
+        query = self.query_for(text)
+        if query is None:
+            return []
+        searcher = self.searcher()
+        result = searcher.search(query, limit=k)
+        out = []
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            out.append((int(doc["pid"][0]), float(score)))
+        return out

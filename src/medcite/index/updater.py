@@ -1,0 +1,103 @@
+"""Keep the search indexes in step with the store, incrementally.
+
+An index records (in the store's ``index_state``) the largest passage id it holds and the last
+passage tombstone it applied; an update deletes tombstoned passages and adds newer ones. A
+missing or unreadable index, or one whose size disagrees with its recorded state (a crash between
+the index commit and the state write), is rebuilt from the store, with a message saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from medcite.config import Settings
+from medcite.index.keyword import CorruptIndexError, KeywordIndex
+from medcite.ingest.runner import IngestProgress
+from medcite.store.base import IndexRow, IndexState
+from medcite.store.sqlite import SQLiteStore
+
+KEYWORD = "keyword"
+
+
+@dataclass(slots=True)
+class IndexUpdate:
+    name: str
+    added: int = 0
+    deleted: int = 0
+    total: int = 0
+    rebuilt: str | None = None  # why the index was rebuilt from scratch, if it was
+
+
+def keyword_index_path(settings: Settings) -> Path:
+    return settings.home / "index" / KEYWORD
+
+
+def _open_or_rebuild(
+    path: Path, state: IndexState, report: IndexUpdate
+) -> tuple[KeywordIndex, IndexState]:
+    try:
+        index = KeywordIndex.open(path)
+    except CorruptIndexError as exc:
+        if state.passages or path.exists():
+            report.rebuilt = f"{exc}; rebuilding from the store"
+        return KeywordIndex.create(path), IndexState(KEYWORD, 0, 0, 0)
+    if index.num_docs() != state.passages:
+        report.rebuilt = (
+            f"keyword index holds {index.num_docs()} passages but the store recorded "
+            f"{state.passages}; rebuilding from the store"
+        )
+        return KeywordIndex.create(path), IndexState(KEYWORD, 0, 0, 0)
+    return index, state
+
+
+def update_keyword_index(
+    store: SQLiteStore, settings: Settings, progress: IngestProgress | None = None
+) -> tuple[KeywordIndex, IndexUpdate]:
+    """Bring the keyword index up to date with the store; returns it and what changed."""
+    report = IndexUpdate(KEYWORD)
+    path = keyword_index_path(settings)
+    state = store.index_state(KEYWORD)
+    index, state = _open_or_rebuild(path, state, report)
+    last_pid, last_seq = store.index_frontier()
+    if (
+        state.last_passage_id == last_pid
+        and state.last_tombstone == last_seq
+        and not report.rebuilt
+    ):
+        report.total = state.passages
+        return index, report
+
+    # Only what existed at the frontier: an ingest running meanwhile is picked up next time.
+    # Tombstones of passages the index never saw (newer than its frontier) need no delete.
+    deletes = [
+        pid
+        for seq, pid in store.tombstones_after(state.last_tombstone)
+        if seq <= last_seq and pid <= state.last_passage_id
+    ]
+    label = "keyword index"
+
+    def rows() -> Iterator[IndexRow]:
+        done = 0
+        for row in store.iter_index_rows(after_id=state.last_passage_id, until_id=last_pid):
+            yield row
+            done += 1
+            if progress and done % 1000 == 0:
+                progress.advance(label, files=1000)
+        if progress:
+            progress.advance(label, files=done % 1000)
+
+    if progress:
+        progress.start_job(
+            label, store.count_passages_after(state.last_passage_id), unit="passages"
+        )
+    try:
+        report.added = index.update(rows(), deletes)
+    finally:
+        if progress:
+            progress.end_job(label)
+    report.deleted = len(deletes)
+    report.total = index.num_docs()
+    store.set_index_state(IndexState(KEYWORD, last_pid, last_seq, report.total))
+    return index, report
