@@ -108,6 +108,10 @@ class KeywordIndex:
 
     def search(self, text: str, k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` (passage id, BM25 score) for free text."""
+        return [(pid, score) for pid, _, score in self.search_with_documents(text, k)]
+
+    def search_with_documents(self, text: str, k: int = 10) -> list[tuple[int, int, float]]:
+        """Top ``k`` (passage id, document id, BM25 score) for free text."""
         query = self.query_for(text)
         if query is None:
             return []
@@ -116,5 +120,5 @@ class KeywordIndex:
         out = []
         for score, address in result.hits:
             doc = searcher.doc(address)
-            out.append((int(doc["pid"][0]), float(score)))
+            out.append((int(doc["pid"][0]), int(doc["did"][0]), float(score)))
         return out

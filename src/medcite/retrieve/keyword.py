@@ -8,10 +8,13 @@ from __future__ import annotations
 from medcite.config import Settings
 from medcite.errors import QueryError
 from medcite.index.updater import update_keyword_index
+from medcite.retrieve.fusion import diversify
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Evidence
 
 MAX_QUERY_CHARS = 1000
+OVERFETCH = 4
+MAX_PER_DOCUMENT = 2
 
 
 def validate_query(query: str) -> str:
@@ -32,8 +35,15 @@ def keyword_search(
     """Top ``k`` passages by BM25, each with its document."""
     query = validate_query(query)
     index, _ = update_keyword_index(store, settings)
-    hits = index.search(query, k)
-    return evidence_for(store, hits, "bm25")
+    # Over-fetch, then cap passages per document so one long page cannot fill the list.
+    hits = index.search_with_documents(query, k * OVERFETCH)
+    ranked = diversify(
+        [(pid, score) for pid, _, score in hits],
+        {pid: did for pid, did, _ in hits},
+        max_per_group=MAX_PER_DOCUMENT,
+        limit=k,
+    )
+    return evidence_for(store, ranked, "bm25")
 
 
 def evidence_for(store: SQLiteStore, hits: list[tuple[int, float]], part: str) -> list[Evidence]:
