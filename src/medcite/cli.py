@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from medcite import __version__
 from medcite.config import Settings, get_settings
@@ -422,6 +423,56 @@ def ask(
     out.print(
         "\n[dim]Information from the cited sources, not medical advice. Ask a clinician about your own care.[/dim]"
     )
+
+
+eval_app = typer.Typer(
+    help="Measure retrieval and answers on benchmark sets.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    dataset: Annotated[str, typer.Option(help="nfcorpus or bioasq.")],
+    data: Annotated[Path, typer.Option(help="Folder holding the dataset files.")],
+    systems: Annotated[
+        str, typer.Option(help="Comma-separated: bm25, rank_bm25, dense, hybrid.")
+    ] = "bm25,rank_bm25,dense,hybrid",
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N queries.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """nDCG@10, recall@10 and MRR of our retrievers and baselines, in one run."""
+    from medcite.eval.datasets import load_dataset
+    from medcite.eval.retrieval import SYSTEMS, evaluate
+
+    settings = get_settings()
+    chosen = tuple(s.strip() for s in systems.split(",") if s.strip())
+
+    def body() -> list[dict[str, float | str]]:
+        unknown = [s for s in chosen if s not in SYSTEMS]
+        if unknown:
+            raise MedciteError(
+                f"unknown system(s): {', '.join(unknown)}", hint="Known: " + ", ".join(SYSTEMS)
+            )
+        ds = load_dataset(dataset, data)
+        if limit is not None:
+            keep = list(ds.queries)[:limit]
+            ds.queries = {q: ds.queries[q] for q in keep}
+            ds.qrels = {q: ds.qrels[q] for q in keep}
+        err.print(f"{ds.name}: {len(ds.corpus):,} documents, {len(ds.queries):,} queries")
+        results = evaluate(ds, chosen, cache=settings.home / "eval-cache")
+        return [r.summary() for r in results]
+
+    rows = _guard(body)
+    if as_json:
+        _print_json({"dataset": dataset, "results": rows})
+        return
+    table = Table(title=f"Retrieval on {dataset}", title_justify="left")
+    for col in rows[0] if rows else []:
+        table.add_column(col, justify="left" if col == "system" else "right")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    out.print(table)
 
 
 def main() -> None:
