@@ -1,0 +1,78 @@
+"""Dense vectors stored in SQLite: incremental, resumable, follow document updates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+from medcite.config import Settings
+from medcite.index.dense import DenseIndex
+from medcite.index.embed import MiniLMEmbedder
+from medcite.ingest.base import LoadOptions
+from medcite.ingest.formats import walk_files
+from medcite.ingest.runner import IngestJob, run_ingest
+from medcite.store.sqlite import SQLiteStore
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+def _ingest(store: SQLiteStore, settings: Settings, root: Path) -> None:
+    run_ingest(
+        store,
+        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
+        settings,
+    )
+
+
+def test_build_search_and_follow_updates(
+    fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    root = tmp_path / "corpus"
+    shutil.copytree(fixtures / "medquad", root / "medquad")
+    _ingest(store, settings, root)
+    dense = DenseIndex(store, embedder)
+    assert dense.pending() == store.count_passages() > 0
+    progress: list[int] = []
+    assert dense.update(batch=1, on_progress=progress.append) == store.count_passages()
+    assert sum(progress) == store.count_passages() and dense.pending() == 0
+    assert dense.update() == 0  # nothing left: a no-op
+
+    hits = dense.search("an imaginary illness in an older file layout", 2)
+    top = store.get_passages_by_id([hits[0][0]])[hits[0][0]]
+    assert "Quibble fever" in top.text
+    assert -1.0 <= hits[-1][1] <= hits[0][1] <= 1.0
+
+    # Re-ingesting a changed document deletes its old vectors (cascade); only it is re-embedded.
+    target = root / "medquad/1_Synthetic_QA/0000002.xml"
+    target.write_text(target.read_text().replace("imaginary illness", "fictitious malady"))
+    _ingest(store, settings, root)
+    assert dense.pending() == 1
+    assert dense.update() == 1
+    stored = store.conn.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
+    assert stored == store.count_passages()
+
+
+def test_vectors_survive_reopen_without_reembedding(
+    fixtures: Path, tmp_path: Path, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    root = tmp_path / "corpus"
+    shutil.copytree(fixtures / "medquad", root / "medquad")
+    with SQLiteStore(settings.db_path) as store:
+        _ingest(store, settings, root)
+        first = DenseIndex(store, embedder)
+        first.update()
+        before = first.search("synthetic widgets", 3)
+    with SQLiteStore(settings.db_path) as store:
+        again = DenseIndex(store, embedder)
+        assert again.pending() == 0
+        after = again.search("synthetic widgets", 3)
+    assert [p for p, _ in before] == [p for p, _ in after]
+    assert np.allclose([s for _, s in before], [s for _, s in after], atol=1e-6)
