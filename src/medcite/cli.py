@@ -21,7 +21,7 @@ from medcite import __version__
 from medcite.config import Settings, get_settings
 from medcite.console import RichIngestProgress, ingest_summary_table, stats_table
 from medcite.errors import MedciteError, QueryError
-from medcite.index.updater import IndexUpdate, keyword_index_path, update_keyword_index
+from medcite.index.updater import keyword_index_path, update_keyword_index
 from medcite.ingest.base import LoadOptions
 from medcite.ingest.eutils import fetch_pubmed
 from medcite.ingest.formats import LOADERS_BY_FORMAT, walk_files
@@ -33,7 +33,7 @@ from medcite.ingest.sources import (
     mirror_location,
     resolve_source,
 )
-from medcite.retrieve.keyword import keyword_search
+from medcite.retrieve.hybrid import HybridRetriever
 from medcite.store.base import IndexState
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import DocType, Evidence
@@ -195,6 +195,8 @@ def ingest(
             with RichIngestProgress(err) as progress:
                 report = run_ingest(store, jobs, settings, progress, args={"targets": names})
                 _, update = update_keyword_index(store, settings, progress)
+                if settings.dense_on_ingest:
+                    _embed_pending(store, progress)
             if update.rebuilt:
                 err.print(f"[yellow]{escape(update.rebuilt)}[/yellow]")
             return report
@@ -216,28 +218,55 @@ def ingest(
 
 @app.command()
 def index(
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from the store.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the keyword index.")] = False,
+    dense: Annotated[
+        bool, typer.Option("--dense", help="Also embed passages that have no dense vector yet.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Bring the search index up to date with the store (ingest does this too)."""
+    """Bring the search indexes up to date with the store (ingest does the keyword index too)."""
     settings = get_settings()
 
-    def body() -> IndexUpdate:
+    def body() -> dict[str, Any]:
         with _open_store(settings) as store:
             if rebuild:
                 shutil.rmtree(keyword_index_path(settings), ignore_errors=True)
                 store.set_index_state(IndexState("keyword", 0, 0, 0))
             with RichIngestProgress(err) as progress:
                 _, update = update_keyword_index(store, settings, progress)
-            return update
+                embedded = _embed_pending(store, progress) if dense else 0
+            return {**asdict(update), "embedded": embedded}
 
-    update = _guard(body)
+    result = _guard(body)
     if as_json:
-        _print_json(asdict(update))
+        _print_json(result)
         return
-    if update.rebuilt:
-        err.print(f"[yellow]{escape(update.rebuilt)}[/yellow]")
-    out.print(f"keyword index: {update.total:,} passages (+{update.added:,}, -{update.deleted:,})")
+    if result["rebuilt"]:
+        err.print(f"[yellow]{escape(result['rebuilt'])}[/yellow]")
+    out.print(
+        f"keyword index: {result['total']:,} passages (+{result['added']:,}, -{result['deleted']:,})"
+        + (f"; dense vectors added: {result['embedded']:,}" if dense else "")
+    )
+
+
+def _embed_pending(store: SQLiteStore, progress: RichIngestProgress) -> int:
+    """Embed passages without a dense vector, with a progress bar; resumable (commits per batch)."""
+    try:
+        from medcite.index.dense import DenseIndex
+        from medcite.index.embed import MiniLMEmbedder
+
+        dense_index = DenseIndex(store, MiniLMEmbedder())
+        pending = dense_index.pending()
+    except ImportError as exc:
+        raise MedciteError(
+            "dense retrieval needs the dense extra", hint="pip install 'medcite[dense]'"
+        ) from exc
+    label = "dense vectors"
+    progress.start_job(label, pending, unit="passages")
+    try:
+        return dense_index.update(on_progress=lambda n: progress.advance(label, files=n))
+    finally:
+        progress.end_job(label)
 
 
 @app.command()
@@ -356,7 +385,7 @@ def search(
 
     def body() -> list[Evidence]:
         with _open_store(settings) as store:
-            return keyword_search(store, settings, query, k)
+            return HybridRetriever.open(store, settings).search(query, k)
 
     hits = _guard(body)
     if as_json:
@@ -391,7 +420,7 @@ def ask(
                 raise MedciteError(
                     "the store is empty", hint="Run `medcite ingest --default` first."
                 )
-            return keyword_search(store, settings, question, k)
+            return HybridRetriever.open(store, settings).search(question, k)
 
     hits = _guard(body)
     if as_json:

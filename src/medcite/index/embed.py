@@ -24,7 +24,9 @@ import numpy.typing as npt
 
 from medcite.errors import ConfigError
 
-MODEL_NAME = "all-MiniLM-L6-v2-int8-onnx-t128"  # the token limit is part of the name: vectors differ
+MODEL_NAME = (
+    "all-MiniLM-L6-v2-int8-onnx-t128"  # the token limit is part of the name: vectors differ
+)
 DIMENSIONS = 384
 # all-MiniLM-L6-v2 was trained on 128 word pieces; on NFCorpus 128 also scored better than 256
 # (nDCG@10 0.327 vs 0.310) at twice the speed.

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from medcite.cli import app
+from medcite.config import Settings
+from medcite.ingest.base import LoadOptions
+from medcite.ingest.formats import walk_files
+from medcite.ingest.runner import IngestJob, run_ingest
+from medcite.retrieve.hybrid import HybridRetriever
+from medcite.store.sqlite import SQLiteStore
+
+
+@pytest.fixture
+def filled(fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings) -> SQLiteStore:
+    root = tmp_path / "corpus"
+    for sub in ("medquad", "ngc", "pubmedqa"):
+        shutil.copytree(fixtures / sub, root / sub)
+    run_ingest(
+        store,
+        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
+        settings,
+    )
+    return store
+
+
+def test_keyword_only_when_no_vectors(filled: SQLiteStore, settings: Settings) -> None:
+    retriever = HybridRetriever.open(filled, settings)
+    assert retriever.dense is None
+    hits = retriever.search("zorblax syndrome placeholder intervention", 5)
+    assert hits and all("dense" not in h.score_parts for h in hits)
+    assert {"bm25", "rrf", "prior"} <= set(hits[0].score_parts)
+    # The guideline (level 1) carries a larger prior than the consumer page (level 5).
+    priors = {h.document.doc_type.value: h.score_parts["prior"] for h in hits}
+    assert priors["guideline"] > priors["consumer"]
+
+
+def test_prior_can_be_turned_off(filled: SQLiteStore, settings: Settings) -> None:
+    off = settings.model_copy(update={"evidence_prior": 0.0})
+    hits = HybridRetriever.open(filled, off).search("zorblax", 5)
+    assert hits and all(h.score_parts["prior"] == 1.0 for h in hits)
+
+
+def test_diversity_cap(filled: SQLiteStore, settings: Settings) -> None:
+    one = settings.model_copy(update={"max_passages_per_document": 1})
+    hits = HybridRetriever.open(filled, one).search("synthetic", 3)
+    doc_ids = [h.document.id for h in hits]
+    assert len(doc_ids) == len(set(doc_ids))
+
+
+def test_dense_joins_after_index_dense(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    runner = CliRunner()
+    root = tmp_path / "corpus"
+    shutil.copytree(fixtures / "medquad", root / "medquad")
+    assert runner.invoke(app, ["ingest", str(root)]).exit_code == 1  # the truncated fixture file
+    result = runner.invoke(app, ["index", "--dense", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["embedded"] == 3
+    # A paraphrase with no shared keyword is still found through the dense list.
+    result = runner.invoke(
+        app, ["search", "made-up sickness described for a software check", "--json"]
+    )
+    hits = json.loads(result.stdout)["results"]
+    assert hits and any("dense" in h["score_parts"] for h in hits)
