@@ -76,6 +76,32 @@ EVIDENCE_LEVEL_LABELS: dict[EvidenceLevel, str] = {
 }
 
 
+class Intent(StrEnum):
+    """What a question asks for; picks the answer's sections and boosts matching passages."""
+
+    CAUSE = "cause"
+    SYMPTOM = "symptom"
+    DIAGNOSIS = "diagnosis"
+    TREATMENT = "treatment"
+    PREVENTION = "prevention"
+    PROGNOSIS = "prognosis"
+    RISK = "risk"
+    MEDICATION = "medication"
+    COMPARISON = "comparison"
+    DEFINITION = "definition"
+
+
+class Concept(BaseModel):
+    """A medical concept recognised in a question: canonical name, vocabulary id, other names."""
+
+    name: str
+    mesh_id: str | None = None
+    tree_numbers: list[str] = Field(default_factory=list)
+    synonyms: list[str] = Field(default_factory=list)
+    source: str = Field(description="Where it was recognised: mesh (disease vocabulary) or corpus.")
+    matched: str = Field(description="The words of the question that matched.")
+
+
 class Section(BaseModel):
     """A titled run of clean text inside a document, as a loader produced it.
 

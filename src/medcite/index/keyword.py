@@ -95,24 +95,33 @@ class KeywordIndex:
     def num_docs(self) -> int:
         return int(self.searcher().num_docs)
 
-    def query_for(self, text: str) -> tantivy.Query | None:
+    def query_for(
+        self, text: str, expansion: str = "", expansion_weight: float = 0.3
+    ) -> tantivy.Query | None:
+        """Disjunction of the text's terms over all fields; expansion terms count ``expansion_weight``."""
         terms = list(dict.fromkeys(analyze(text)))
         if not terms:
             return None
+        weighted = [(t, 1.0) for t in terms]
+        weighted += [
+            (t, expansion_weight) for t in dict.fromkeys(analyze(expansion)) if t not in terms
+        ]
         clauses = []
         for field, boost in FIELD_BOOSTS.items():
-            for term in terms:
+            for term, weight in weighted:
                 q = tantivy.Query.term_query(self.schema, field, term, index_option="freq")
-                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost)))
+                clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost * weight)))
         return tantivy.Query.boolean_query(clauses)
 
     def search(self, text: str, k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` (passage id, BM25 score) for free text."""
         return [(pid, score) for pid, _, score in self.search_with_documents(text, k)]
 
-    def search_with_documents(self, text: str, k: int = 10) -> list[tuple[int, int, float]]:
-        """Top ``k`` (passage id, document id, BM25 score) for free text."""
-        query = self.query_for(text)
+    def search_with_documents(
+        self, text: str, k: int = 10, expansion: str = ""
+    ) -> list[tuple[int, int, float]]:
+        """Top ``k`` (passage id, document id, BM25 score) for free text (+ weaker expansion terms)."""
+        query = self.query_for(text, expansion)
         if query is None:
             return []
         searcher = self.searcher()
