@@ -76,3 +76,21 @@ def test_vectors_survive_reopen_without_reembedding(
         after = again.search("synthetic widgets", 3)
     assert [p for p, _ in before] == [p for p, _ in after]
     assert np.allclose([s for _, s in before], [s for _, s in after], atol=1e-6)
+
+
+def test_damaged_vectors_are_dropped_and_reembedded(
+    fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings, embedder: MiniLMEmbedder
+) -> None:
+    root = tmp_path / "corpus"
+    shutil.copytree(fixtures / "medquad", root / "medquad")
+    _ingest(store, settings, root)
+    dense = DenseIndex(store, embedder)
+    dense.update()
+    victim = store.conn.execute("SELECT passage_id FROM passage_vectors LIMIT 1").fetchone()[0]
+    store.conn.execute(
+        "UPDATE passage_vectors SET vector = x'00ff' WHERE passage_id = ?", (victim,)
+    )
+    hits = dense.search("synthetic", 5)
+    assert dense.dropped == 1 and victim not in [pid for pid, _ in hits]
+    assert dense.pending() == 1 and dense.update() == 1
+    assert victim in [pid for pid, _ in dense.search("synthetic", 5)]

@@ -68,3 +68,35 @@ def test_dense_joins_after_index_dense(fixtures: Path, tmp_path: Path, cli_env: 
     )
     hits = json.loads(result.stdout)["results"]
     assert hits and any("dense" in h["score_parts"] for h in hits)
+
+
+def test_a_long_lived_retriever_sees_new_documents(
+    fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings
+) -> None:
+    root = tmp_path / "first"
+    shutil.copytree(fixtures / "medquad", root / "medquad")
+    run_ingest(
+        store,
+        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
+        settings,
+    )
+    retriever = HybridRetriever.open(store, settings)
+    assert retriever.search("zorblax", 3)
+    assert not retriever.search("pretend meta-analysis", 3)
+    more = tmp_path / "second"
+    shutil.copytree(fixtures / "pubmedqa", more / "pubmedqa")
+    run_ingest(
+        store,
+        [IngestJob(str(more), list(walk_files(more)), None, LoadOptions(root=more))],
+        settings,
+    )
+    hits = retriever.search("pretend meta-analysis", 3)
+    assert hits and hits[0].document.source == "pubmedqa"
+
+
+@pytest.mark.parametrize("query", ["日本語の質問", "\x00\x01 zorblax \x7f", "💊💊💊", "the of and"])
+def test_odd_queries_never_crash(filled: SQLiteStore, settings: Settings, query: str) -> None:
+    hits = HybridRetriever.open(filled, settings).search(query, 5)
+    assert isinstance(hits, list)
+    if "zorblax" in query:
+        assert hits  # control characters are stripped, the word still counts

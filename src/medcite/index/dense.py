@@ -38,6 +38,7 @@ class DenseIndex:
         self._matrix: npt.NDArray[np.float32] | None = None
         self._ids: npt.NDArray[np.int64] | None = None
         self._loaded_key: tuple[int, int] | None = None
+        self.dropped = 0  # damaged vectors found and removed (re-embedded by the next update)
 
     def pending(self) -> int:
         row = self.store.conn.execute(
@@ -88,6 +89,18 @@ class DenseIndex:
                 (self.embedder.name,),
             ).fetchall()
             dims = self.embedder.dimensions
+            bad = [r[0] for r in rows if not isinstance(r[1], bytes) or len(r[1]) != dims * 2]
+            if bad:
+                # Damaged rows are dropped so that the next update re-embeds those passages.
+                with self.store.conn:
+                    self.store.conn.executemany(
+                        "DELETE FROM passage_vectors WHERE passage_id = ? AND model = ?",
+                        [(pid, self.embedder.name) for pid in bad],
+                    )
+                self.dropped += len(bad)
+                damaged = set(bad)
+                rows = [r for r in rows if r[0] not in damaged]
+                key = (len(rows), max((r[0] for r in rows), default=0))
             self._ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             blob = b"".join(r[1] for r in rows)
             self._matrix = (

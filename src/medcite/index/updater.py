@@ -53,14 +53,24 @@ def _open_or_rebuild(
 
 
 def update_keyword_index(
-    store: SQLiteStore, settings: Settings, progress: IngestProgress | None = None
+    store: SQLiteStore,
+    settings: Settings,
+    progress: IngestProgress | None = None,
+    *,
+    index: KeywordIndex | None = None,
 ) -> tuple[KeywordIndex, IndexUpdate]:
-    """Bring the keyword index up to date with the store; returns it and what changed."""
+    """Bring the keyword index up to date with the store; returns it and what changed.
+
+    Pass the ``index`` a previous call returned to skip re-opening it (a search loop does).
+    """
     report = IndexUpdate(KEYWORD)
     path = keyword_index_path(settings)
     state = store.index_state(KEYWORD)
-    index, state = _open_or_rebuild(path, state, report)
     last_pid, last_seq = store.index_frontier()
+    if index is not None and state.last_passage_id == last_pid and state.last_tombstone == last_seq:
+        report.total = state.passages
+        return index, report
+    index, state = _open_or_rebuild(path, state, report)
     if (
         state.last_passage_id == last_pid
         and state.last_tombstone == last_seq

@@ -8,21 +8,23 @@ diversity; with some, the dense list joins the fusion.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from dataclasses import dataclass, field
 
 from medcite.config import Settings
 from medcite.index.dense import DenseIndex
+from medcite.index.keyword import KeywordIndex
 from medcite.index.updater import update_keyword_index
 from medcite.retrieve.fusion import diversify, evidence_multiplier, reciprocal_rank_fusion
 from medcite.retrieve.keyword import validate_query
 from medcite.retrieve.query import QueryAnalysis, Vocabulary, analyse
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import Evidence, Intent
+from medcite.types import Evidence, EvidenceLevel, Intent
 
 OVERFETCH = 5  # candidates per list = k * OVERFETCH
 
 
-# MedQuAD qtypes (and heading words) that answer each intent: such passages get INTENT_BOOST.
+# MedQuAD question types that answer each intent: such passages get INTENT_BOOST.
 INTENT_QTYPES: dict[Intent, tuple[str, ...]] = {
     Intent.CAUSE: ("causes", "genetic changes"),
     Intent.SYMPTOM: ("symptoms",),
@@ -45,17 +47,17 @@ class HybridRetriever:
     dense: DenseIndex | None = None
     vocabulary: Vocabulary | None = None
     last_analysis: QueryAnalysis | None = field(default=None, init=False)
+    _keyword: KeywordIndex | None = field(default=None, init=False)
 
     @classmethod
     def open(cls, store: SQLiteStore, settings: Settings) -> HybridRetriever:
         dense = None
-        if store.conn.execute("SELECT 1 FROM passage_vectors LIMIT 1").fetchone():
-            try:
-                from medcite.index.embed import MiniLMEmbedder
+        has_vectors = store.conn.execute("SELECT 1 FROM passage_vectors LIMIT 1").fetchone()
+        # Without the dense extra installed, stored vectors are ignored: keyword only.
+        if has_vectors and importlib.util.find_spec("onnxruntime") is not None:
+            from medcite.index.embed import MiniLMEmbedder
 
-                dense = DenseIndex(store, MiniLMEmbedder())
-            except ImportError:  # the dense extra is not installed: keyword only
-                dense = None
+            dense = DenseIndex(store, MiniLMEmbedder())
         return cls(store, settings, dense, Vocabulary(store))
 
     def search(self, query: str, k: int = 10) -> list[Evidence]:
@@ -64,7 +66,8 @@ class HybridRetriever:
         self.last_analysis = analysis
         wanted_qtypes = INTENT_QTYPES.get(analysis.intent, ())
         depth = k * OVERFETCH
-        keyword, _ = update_keyword_index(self.store, self.settings)
+        keyword, _ = update_keyword_index(self.store, self.settings, index=self._keyword)
+        self._keyword = keyword
         bm25 = {
             pid: score
             for pid, _, score in keyword.search_with_documents(query, depth, analysis.expansion())
@@ -72,38 +75,40 @@ class HybridRetriever:
         dense = dict(self.dense.search(query, depth)) if self.dense else {}
         fused = reciprocal_rank_fusion([list(bm25), list(dense)])
 
-        passages = self.store.get_passages_by_id([pid for pid, _ in fused])
-        docs = self.store.get_documents(
-            sorted({p.document_id for p in passages.values() if p.document_id})
-        )
+        # Rank on metadata only; build full Evidence for the final k alone.
+        info = self.store.rank_info([pid for pid, _ in fused])
         year = dt.date.today().year
         scored: list[tuple[int, float]] = []
         prior: dict[int, float] = {}
         intent_boost: dict[int, float] = {}
         for pid, rrf in fused:
-            passage = passages.get(pid)
-            if passage is None or passage.document_id not in docs:
+            if pid not in info:
                 continue  # deleted since the index was read
-            doc = docs[passage.document_id]
+            _, level, doc_year, qtype = info[pid]
             prior[pid] = evidence_multiplier(
-                doc.evidence_level,
-                doc.year,
+                EvidenceLevel(level),
+                doc_year,
                 strength=self.settings.evidence_prior,
                 current_year=year,
             )
-            if wanted_qtypes and passage.meta.get("qtype") in wanted_qtypes:
+            if wanted_qtypes and qtype in wanted_qtypes:
                 intent_boost[pid] = INTENT_BOOST  # a "What causes X?" answer for a cause question
             scored.append((pid, rrf * prior[pid] * intent_boost.get(pid, 1.0)))
         scored.sort(key=lambda item: -item[1])
-        group = {pid: passages[pid].document_id for pid, _ in scored}
+        group = {pid: info[pid][0] for pid, _ in scored}
         ranked = diversify(
             scored, group, max_per_group=self.settings.max_passages_per_document, limit=k
         )
 
+        passages = self.store.get_passages_by_id([pid for pid, _ in ranked])
+        docs = self.store.get_documents(
+            sorted({info[pid][0] for pid, _ in ranked}), with_body=False
+        )
         out = []
         for pid, final in ranked:
-            passage = passages[pid]
-            assert passage.document_id is not None
+            passage = passages.get(pid)
+            if passage is None or passage.document_id not in docs:
+                continue
             boost = intent_boost.get(pid, 1.0)
             parts = {"rrf": round(final / prior[pid] / boost, 6), "prior": round(prior[pid], 4)}
             if boost != 1.0:

@@ -49,7 +49,9 @@ def keyword_search(
 def evidence_for(store: SQLiteStore, hits: list[tuple[int, float]], part: str) -> list[Evidence]:
     """Turn (passage id, score) hits into Evidence, dropping ids the store no longer has."""
     passages = store.get_passages_by_id([pid for pid, _ in hits])
-    docs = store.get_documents(sorted({p.document_id for p in passages.values() if p.document_id}))
+    docs = store.get_documents(
+        sorted({p.document_id for p in passages.values() if p.document_id}), with_body=False
+    )
     out: list[Evidence] = []
     for pid, score in hits:
         passage = passages.get(pid)

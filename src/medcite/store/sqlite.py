@@ -242,12 +242,16 @@ class SQLiteStore:
         ).fetchone()
         return _row_to_document(row) if row else None
 
-    def get_documents(self, ids: Sequence[int]) -> dict[int, StoredDocument]:
+    def get_documents(
+        self, ids: Sequence[int], *, with_body: bool = True
+    ) -> dict[int, StoredDocument]:
+        """Documents by id; ``with_body=False`` skips the (large) body text, as ranking needs only metadata."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
+        columns = _DOC_COLUMNS if with_body else _DOC_COLUMNS.replace(" body,", " '' AS body,")
         rows = self.conn.execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents WHERE id IN ({marks})", list(ids)
+            f"SELECT {columns} FROM documents WHERE id IN ({marks})", list(ids)
         ).fetchall()
         return {r["id"]: _row_to_document(r) for r in rows}
 
@@ -272,6 +276,20 @@ class SQLiteStore:
             f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)
         ).fetchall()
         return {r["id"]: _row_to_passage(r) for r in rows}
+
+    def rank_info(
+        self, passage_ids: Sequence[int]
+    ) -> dict[int, tuple[int, int, int | None, str | None]]:
+        """passage id -> (document id, evidence level, year, qtype): what ranking needs, cheaply."""
+        if not passage_ids:
+            return {}
+        marks = ",".join("?" * len(passage_ids))
+        rows = self.conn.execute(
+            "SELECT p.id, p.document_id, d.evidence_level, d.year, json_extract(p.meta, '$.qtype') "
+            f"FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})",
+            list(passage_ids),
+        ).fetchall()
+        return {int(r[0]): (int(r[1]), int(r[2]), r[3], r[4]) for r in rows}
 
     def iter_passages(self, *, after_id: int = 0, batch: int = 2000) -> Iterator[Passage]:
         """All passages with id > ``after_id`` in id order (for incremental indexing)."""
