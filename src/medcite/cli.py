@@ -465,8 +465,17 @@ def eval_retrieval(
     dataset: Annotated[str, typer.Option(help="nfcorpus or bioasq.")],
     data: Annotated[Path, typer.Option(help="Folder holding the dataset files.")],
     systems: Annotated[
-        str, typer.Option(help="Comma-separated: bm25, rank_bm25, dense, hybrid.")
-    ] = "bm25,rank_bm25,dense,hybrid",
+        str,
+        typer.Option(
+            help="Comma-separated: bm25, bm25_qe, bm25_prf, rank_bm25, dense, hybrid, hybrid_prf."
+        ),
+    ] = "bm25,bm25_qe,rank_bm25,dense,hybrid",
+    split: Annotated[
+        str | None,
+        typer.Option(
+            help="nfcorpus: dev|test (test); bioasq: dev (7B-9B)|test (10B-11B)|all (all)."
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate only the first N queries.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -483,7 +492,7 @@ def eval_retrieval(
             raise MedciteError(
                 f"unknown system(s): {', '.join(unknown)}", hint="Known: " + ", ".join(SYSTEMS)
             )
-        ds = load_dataset(dataset, data)
+        ds = load_dataset(dataset, data, split)
         if limit is not None:
             keep = list(ds.queries)[:limit]
             ds.queries = {q: ds.queries[q] for q in keep}

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from medcite.cli import app
+from medcite.errors import MedciteError
 from medcite.eval.datasets import load_bioasq, load_nfcorpus, snippet_id
 from medcite.eval.metrics import mean, mrr, ndcg_at_k, recall_at_k
 from medcite.eval.retrieval import evaluate
@@ -116,3 +117,23 @@ def test_cli_eval_retrieval_json(cli_env: Path) -> None:
         ],
     )
     assert bad.exit_code == 1 and "unknown system" in bad.stderr
+
+
+def test_feedback_terms_and_prf_system() -> None:
+    ds = load_nfcorpus(BENCH / "nfcorpus")
+    results = {r.system: r for r in evaluate(ds, ("bm25_prf",))}
+    assert results["bm25_prf"].run["PLAIN-2"][0] == "SYN-2"
+
+
+def test_bioasq_splits(tmp_path: Path) -> None:
+    for split in ("dev", "test"):
+        folder = tmp_path / split
+        (folder / "TaskB").mkdir(parents=True)
+        name = "8B1_golden.json" if split == "dev" else "10B1_golden.json"
+        (folder / "TaskB" / name).write_text(
+            (BENCH / "bioasq/TaskSynthB/1B1_golden.json").read_text(), encoding="utf-8"
+        )
+        assert len(load_bioasq(folder, split).queries) == 2
+        other = "test" if split == "dev" else "dev"
+        with pytest.raises(MedciteError, match="golden"):
+            load_bioasq(folder, other)

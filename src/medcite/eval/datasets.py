@@ -54,15 +54,24 @@ def load_nfcorpus(
             qid, text = line.split("\t", 1)
             if qid in qrels:
                 query_text[qid] = text
-    return RetrievalDataset("nfcorpus", corpus, query_text, {q: qrels[q] for q in query_text})
+    return RetrievalDataset(
+        f"nfcorpus-{split}", corpus, query_text, {q: qrels[q] for q in query_text}
+    )
 
 
 def snippet_id(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def load_bioasq(folder: Path) -> RetrievalDataset:
+# For tuning without touching the test data: older BioASQ rounds are "dev", the newest "test".
+BIOASQ_SPLITS = {"dev": ("7B", "8B", "9B"), "test": ("10B", "11B")}
+
+
+def load_bioasq(folder: Path, split: str = "all") -> RetrievalDataset:
     files = sorted(folder.glob("*/*_golden.json")) or sorted(folder.glob("*_golden.json"))
+    if split != "all":
+        rounds = BIOASQ_SPLITS[split]
+        files = [f for f in files if f.name.startswith(rounds)]
     if not files:
         raise MedciteError(f"no BioASQ *_golden.json files under {folder}")
     corpus: dict[str, str] = {}
@@ -81,12 +90,15 @@ def load_bioasq(folder: Path) -> RetrievalDataset:
                 qid = f"{path.stem}:{question['id']}"
                 queries[qid] = " ".join(str(question["body"]).split())
                 qrels[qid] = gold
-    return RetrievalDataset("bioasq", corpus, queries, qrels)
+    return RetrievalDataset(f"bioasq-{split}", corpus, queries, qrels)
 
 
-def load_dataset(name: str, folder: Path) -> RetrievalDataset:
+def load_dataset(name: str, folder: Path, split: str | None = None) -> RetrievalDataset:
+    """``split``: nfcorpus dev|test (default test); bioasq dev (7B-9B) | test (10B-11B) | all (default)."""
     if name == "nfcorpus":
-        return load_nfcorpus(folder)
+        return load_nfcorpus(folder, split=split or "test")
     if name == "bioasq":
-        return load_bioasq(folder)
+        if split not in (None, "all", *BIOASQ_SPLITS):
+            raise MedciteError(f"unknown BioASQ split {split!r}", hint="dev, test or all")
+        return load_bioasq(folder, split or "all")
     raise MedciteError(f"unknown dataset {name!r}", hint="Known: nfcorpus, bioasq")

@@ -8,8 +8,9 @@ analysed query terms over the three fields.
 
 from __future__ import annotations
 
+import math
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import tantivy
@@ -96,16 +97,23 @@ class KeywordIndex:
         return int(self.searcher().num_docs)
 
     def query_for(
-        self, text: str, expansion: str = "", expansion_weight: float = 0.3
+        self,
+        text: str,
+        expansion: str = "",
+        expansion_weight: float = 0.3,
+        extra_terms: Sequence[str] = (),
     ) -> tantivy.Query | None:
-        """Disjunction of the text's terms over all fields; expansion terms count ``expansion_weight``."""
+        """Disjunction of the text's terms over all fields.
+
+        Terms of ``expansion`` (text, analysed here) and ``extra_terms`` (already index terms, as
+        :meth:`feedback_terms` returns) count ``expansion_weight``.
+        """
         terms = list(dict.fromkeys(analyze(text)))
         if not terms:
             return None
         weighted = [(t, 1.0) for t in terms]
-        weighted += [
-            (t, expansion_weight) for t in dict.fromkeys(analyze(expansion)) if t not in terms
-        ]
+        secondary = dict.fromkeys([*analyze(expansion), *extra_terms])
+        weighted += [(t, expansion_weight) for t in secondary if t not in terms]
         clauses = []
         for field, boost in FIELD_BOOSTS.items():
             for term, weight in weighted:
@@ -113,15 +121,44 @@ class KeywordIndex:
                 clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(q, boost * weight)))
         return tantivy.Query.boolean_query(clauses)
 
+    def feedback_terms(self, texts: list[str], exclude: set[str], n_terms: int) -> list[str]:
+        """Pseudo-relevance feedback: the most distinctive terms of the top passages' texts.
+
+        A term scores sum over texts of (tf / length) * log(N / df), with df from the index's
+        text field; terms already in the query (``exclude``) are skipped.
+        """
+        searcher = self.searcher()
+        total = max(int(searcher.num_docs), 1)
+        weights: dict[str, float] = {}
+        for text in texts:
+            terms = analyze(text)
+            if not terms:
+                continue
+            counts: dict[str, int] = {}
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+            for term, count in counts.items():
+                if term in exclude or term.isdigit():
+                    continue
+                df = max(int(searcher.doc_freq("text", term)), 1)
+                weights[term] = weights.get(term, 0.0) + count / len(terms) * math.log(total / df)
+        best = sorted(weights.items(), key=lambda kv: -kv[1])[:n_terms]
+        return [term for term, weight in best if weight > 0]
+
     def search(self, text: str, k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` (passage id, BM25 score) for free text."""
         return [(pid, score) for pid, _, score in self.search_with_documents(text, k)]
 
     def search_with_documents(
-        self, text: str, k: int = 10, expansion: str = ""
+        self,
+        text: str,
+        k: int = 10,
+        expansion: str = "",
+        expansion_weight: float = 0.3,
+        extra_terms: Sequence[str] = (),
     ) -> list[tuple[int, int, float]]:
         """Top ``k`` (passage id, document id, BM25 score) for free text (+ weaker expansion terms)."""
-        query = self.query_for(text, expansion)
+        query = self.query_for(text, expansion, expansion_weight, extra_terms)
         if query is None:
             return []
         searcher = self.searcher()
