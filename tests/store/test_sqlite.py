@@ -81,16 +81,6 @@ def test_batch_is_atomic_with_file_mark(store: SQLiteStore) -> None:
     assert store.file_done("/f", "1-2") and not store.file_done("/f", "9-9")
 
 
-def test_keyword_search_and_fts_follow_updates(store: SQLiteStore) -> None:
-    store.write_documents([_prepared("k", "Zorblax widgets wobble in synthetic tests.")])
-    hits = store.keyword_search("Why do zorblax widgets wobble?", 5)
-    assert len(hits) == 1
-    store.write_documents([_prepared("k", "Entirely different synthetic wording now.")])
-    assert store.keyword_search("zorblax", 5) == []
-    assert len(store.keyword_search("wording", 5)) == 1
-    assert store.keyword_search("the of and", 5) == []  # stopwords only
-
-
 def test_stats_per_source_and_type(store: SQLiteStore) -> None:
     store.write_documents([_prepared("s1", "One synthetic."), _prepared("s2", "Two synthetic.")])
     (row,) = store.stats()

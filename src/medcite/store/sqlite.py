@@ -8,7 +8,6 @@ moment leaves whole documents only, and a re-run knows where to pick up.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -392,42 +391,6 @@ class SQLiteStore:
                 about = [r[4], r[5] or "", *json.loads(r[6])]
                 yield IndexRow(r[0], r[1], r[2] or "", r[3], " ; ".join(a for a in about if a))
             last = rows[-1][0]
-
-    def keyword_search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
-        """FTS5 BM25 over passages: (passage id, score, higher is better).
-
-        Words are OR-ed so that a question matches passages sharing any of its terms.
-        """
-        terms = _fts_terms(query)
-        if not terms:
-            return []
-        match = " OR ".join(f'"{t}"' for t in terms)
-        rows = self.conn.execute(
-            "SELECT rowid, bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts "
-            "WHERE passages_fts MATCH ? ORDER BY score LIMIT ?",
-            (match, k),
-        ).fetchall()
-        return [(int(r[0]), -float(r[1])) for r in rows]
-
-
-_FTS_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
-# Function words that only add noise to an OR query. Not medical content: plain English grammar.
-_STOPWORDS = frozenset(
-    """
-    a an and are as at be by can do does for from how i in is it its me my of on or should
-    that the their them there these they this to was what when where which who why will with
-    you your about after before could would may might
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
-
-
-def _fts_terms(query: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for tok in _FTS_TOKEN_RE.findall(query.lower()):
-        if tok not in _STOPWORDS and len(tok) > 1:
-            seen.setdefault(tok, None)
-    return list(seen)
-
 
 def _row_to_document(row: sqlite3.Row) -> StoredDocument:
     return StoredDocument(
