@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from medcite.config import Settings, get_settings
+from medcite.ingest.base import LoadOptions
+from medcite.ingest.formats import walk_files
+from medcite.ingest.runner import IngestJob, IngestReport, run_ingest
 from medcite.store.sqlite import SQLiteStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,3 +61,16 @@ def mirror() -> Path:
     if path is None:
         pytest.skip("real corpora not available: set MEDCITE_MIRROR to ../shared/corpora")
     return path
+
+
+def copy_fixtures(dest: Path, *subs: str) -> Path:
+    """Copy fixture folders (medquad, ngc, pubmedqa, ...) under ``dest``; returns ``dest``."""
+    for sub in subs or ("medquad", "ngc", "pubmedqa"):
+        shutil.copytree(FIXTURES / sub, dest / sub)
+    return dest
+
+
+def ingest_folder(store: SQLiteStore, settings: Settings, root: Path) -> IngestReport:
+    """Ingest every file under ``root`` (format detected per file), as `medcite ingest PATH` does."""
+    job = IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))
+    return run_ingest(store, [job], settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,8 @@ pytest.importorskip("onnxruntime")
 from medcite.config import Settings
 from medcite.index.dense import DenseIndex
 from medcite.index.embed import MiniLMEmbedder
-from medcite.ingest.base import LoadOptions
-from medcite.ingest.formats import walk_files
-from medcite.ingest.runner import IngestJob, run_ingest
 from medcite.store.sqlite import SQLiteStore
+from tests.conftest import copy_fixtures, ingest_folder
 
 
 @pytest.fixture(scope="module")
@@ -24,20 +21,11 @@ def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
 
 
-def _ingest(store: SQLiteStore, settings: Settings, root: Path) -> None:
-    run_ingest(
-        store,
-        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
-        settings,
-    )
-
-
 def test_build_search_and_follow_updates(
     fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
-    root = tmp_path / "corpus"
-    shutil.copytree(fixtures / "medquad", root / "medquad")
-    _ingest(store, settings, root)
+    root = copy_fixtures(tmp_path / "corpus", "medquad")
+    ingest_folder(store, settings, root)
     dense = DenseIndex(store, embedder)
     assert dense.pending() == store.count_passages() > 0
     progress: list[int] = []
@@ -53,7 +41,7 @@ def test_build_search_and_follow_updates(
     # Re-ingesting a changed document deletes its old vectors (cascade); only it is re-embedded.
     target = root / "medquad/1_Synthetic_QA/0000002.xml"
     target.write_text(target.read_text().replace("imaginary illness", "fictitious malady"))
-    _ingest(store, settings, root)
+    ingest_folder(store, settings, root)
     assert dense.pending() == 1
     assert dense.update() == 1
     stored = store.conn.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
@@ -63,10 +51,9 @@ def test_build_search_and_follow_updates(
 def test_vectors_survive_reopen_without_reembedding(
     fixtures: Path, tmp_path: Path, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
-    root = tmp_path / "corpus"
-    shutil.copytree(fixtures / "medquad", root / "medquad")
+    root = copy_fixtures(tmp_path / "corpus", "medquad")
     with SQLiteStore(settings.db_path) as store:
-        _ingest(store, settings, root)
+        ingest_folder(store, settings, root)
         first = DenseIndex(store, embedder)
         first.update()
         before = first.search("synthetic widgets", 3)
@@ -81,9 +68,8 @@ def test_vectors_survive_reopen_without_reembedding(
 def test_damaged_vectors_are_dropped_and_reembedded(
     fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings, embedder: MiniLMEmbedder
 ) -> None:
-    root = tmp_path / "corpus"
-    shutil.copytree(fixtures / "medquad", root / "medquad")
-    _ingest(store, settings, root)
+    root = copy_fixtures(tmp_path / "corpus", "medquad")
+    ingest_folder(store, settings, root)
     dense = DenseIndex(store, embedder)
     dense.update()
     victim = store.conn.execute("SELECT passage_id FROM passage_vectors LIMIT 1").fetchone()[0]

@@ -9,11 +9,9 @@ from medcite.config import Settings
 from medcite.index.analysis import analyze
 from medcite.index.keyword import CorruptIndexError, KeywordIndex
 from medcite.index.updater import keyword_index_path, update_keyword_index
-from medcite.ingest.base import LoadOptions
-from medcite.ingest.formats import walk_files
-from medcite.ingest.runner import IngestJob, run_ingest
 from medcite.retrieve.keyword import keyword_search
 from medcite.store.sqlite import SQLiteStore
+from tests.conftest import copy_fixtures, ingest_folder
 
 
 def test_analyzer_handles_medical_tokens() -> None:
@@ -29,26 +27,15 @@ def test_analyzer_handles_medical_tokens() -> None:
     assert analyze("what is the") == []
 
 
-def _ingest(store: SQLiteStore, settings: Settings, root: Path) -> None:
-    run_ingest(
-        store,
-        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
-        settings,
-    )
-
-
 @pytest.fixture
 def corpus(fixtures: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    for sub in ("medquad", "ngc", "pubmedqa"):
-        shutil.copytree(fixtures / sub, root / sub)
-    return root
+    return copy_fixtures(tmp_path / "corpus")
 
 
 def test_incremental_update_adds_and_deletes(
     corpus: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    _ingest(store, settings, corpus)
+    ingest_folder(store, settings, corpus)
     index, first = update_keyword_index(store, settings)
     assert first.added == store.count_passages() == index.num_docs()
     assert first.rebuilt is None
@@ -60,7 +47,7 @@ def test_incremental_update_adds_and_deletes(
     # Editing a document replaces its passages: old text disappears from search, new appears.
     target = corpus / "medquad/1_Synthetic_QA/0000002.xml"
     target.write_text(target.read_text().replace("imaginary illness", "fictitious wobblewort"))
-    _ingest(store, settings, corpus)
+    ingest_folder(store, settings, corpus)
     index, update = update_keyword_index(store, settings)
     assert update.deleted >= 1 and update.added >= 1
     assert index.num_docs() == store.count_passages()
@@ -75,7 +62,7 @@ def test_incremental_update_adds_and_deletes(
 def test_title_and_synonyms_are_searchable(
     corpus: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    _ingest(store, settings, corpus)
+    ingest_folder(store, settings, corpus)
     # "Wobbly widget syndrome" is only a synonym of the Zorblax topic, never in its text.
     hits = keyword_search(store, settings, "wobbly widget", 5)
     assert hits and hits[0].document.title == "Zorblax Syndrome"
@@ -85,7 +72,7 @@ def test_title_and_synonyms_are_searchable(
 def test_missing_or_corrupt_index_is_rebuilt(
     corpus: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    _ingest(store, settings, corpus)
+    ingest_folder(store, settings, corpus)
     update_keyword_index(store, settings)
     path = keyword_index_path(settings)
 
@@ -104,7 +91,7 @@ def test_missing_or_corrupt_index_is_rebuilt(
 def test_index_out_of_step_with_its_state_is_rebuilt(
     corpus: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    _ingest(store, settings, corpus)
+    ingest_folder(store, settings, corpus)
     index, _ = update_keyword_index(store, settings)
     # Simulate a crash after the index commit but before the state write: extra documents.
     rows = list(store.iter_index_rows())
@@ -118,5 +105,5 @@ def test_index_out_of_step_with_its_state_is_rebuilt(
 def test_odd_queries_give_empty_results(
     corpus: Path, store: SQLiteStore, settings: Settings, query: str
 ) -> None:
-    _ingest(store, settings, corpus)
+    ingest_folder(store, settings, corpus)
     assert keyword_search(store, settings, query, 5) == []

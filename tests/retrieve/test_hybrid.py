@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,23 +8,14 @@ from typer.testing import CliRunner
 
 from medcite.cli import app
 from medcite.config import Settings
-from medcite.ingest.base import LoadOptions
-from medcite.ingest.formats import walk_files
-from medcite.ingest.runner import IngestJob, run_ingest
 from medcite.retrieve.hybrid import HybridRetriever
 from medcite.store.sqlite import SQLiteStore
+from tests.conftest import copy_fixtures, ingest_folder
 
 
 @pytest.fixture
 def filled(fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings) -> SQLiteStore:
-    root = tmp_path / "corpus"
-    for sub in ("medquad", "ngc", "pubmedqa"):
-        shutil.copytree(fixtures / sub, root / sub)
-    run_ingest(
-        store,
-        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
-        settings,
-    )
+    ingest_folder(store, settings, copy_fixtures(tmp_path / "corpus"))
     return store
 
 
@@ -56,8 +46,7 @@ def test_diversity_cap(filled: SQLiteStore, settings: Settings) -> None:
 def test_dense_joins_after_index_dense(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
     pytest.importorskip("onnxruntime")
     runner = CliRunner()
-    root = tmp_path / "corpus"
-    shutil.copytree(fixtures / "medquad", root / "medquad")
+    root = copy_fixtures(tmp_path / "corpus", "medquad")
     assert runner.invoke(app, ["ingest", str(root)]).exit_code == 1  # the truncated fixture file
     result = runner.invoke(app, ["index", "--dense", "--json"])
     assert result.exit_code == 0, result.output
@@ -73,23 +62,11 @@ def test_dense_joins_after_index_dense(fixtures: Path, tmp_path: Path, cli_env: 
 def test_a_long_lived_retriever_sees_new_documents(
     fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    root = tmp_path / "first"
-    shutil.copytree(fixtures / "medquad", root / "medquad")
-    run_ingest(
-        store,
-        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
-        settings,
-    )
+    ingest_folder(store, settings, copy_fixtures(tmp_path / "first", "medquad"))
     retriever = HybridRetriever.open(store, settings)
     assert retriever.search("zorblax", 3)
     assert not retriever.search("pretend meta-analysis", 3)
-    more = tmp_path / "second"
-    shutil.copytree(fixtures / "pubmedqa", more / "pubmedqa")
-    run_ingest(
-        store,
-        [IngestJob(str(more), list(walk_files(more)), None, LoadOptions(root=more))],
-        settings,
-    )
+    ingest_folder(store, settings, copy_fixtures(tmp_path / "second", "pubmedqa"))
     hits = retriever.search("pretend meta-analysis", 3)
     assert hits and hits[0].document.source == "pubmedqa"
 

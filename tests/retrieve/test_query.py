@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from medcite.config import Settings
-from medcite.ingest.base import LoadOptions
-from medcite.ingest.formats import walk_files
-from medcite.ingest.runner import IngestJob, run_ingest
 from medcite.retrieve.query import Vocabulary, analyse, classify_intent
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Intent
+from tests.conftest import copy_fixtures, ingest_folder
 
 
 @pytest.mark.parametrize(
@@ -49,13 +46,7 @@ def test_mesh_vocabulary_finds_the_focus_and_its_synonyms() -> None:
 def test_corpus_synonyms_map_to_their_topic(
     fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    root = tmp_path / "corpus"
-    shutil.copytree(fixtures / "medquad", root / "medquad")
-    run_ingest(
-        store,
-        [IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))],
-        settings,
-    )
+    ingest_folder(store, settings, copy_fixtures(tmp_path / "corpus", "medquad"))
     analysis = analyse("How long does wobbly widget syndrome last?", Vocabulary(store))
     assert analysis.intent is Intent.PROGNOSIS
     assert analysis.focus is not None and analysis.focus.source == "corpus"
