@@ -7,7 +7,7 @@ import pytest
 import pytrec_eval
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from medcite.cli import app
 from medcite.errors import MedciteError
@@ -83,39 +83,18 @@ def test_hybrid_fuses_dense_and_bm25(tmp_path: Path) -> None:
     assert list((tmp_path).glob("bioasq-*.npy"))  # embeddings cached for the next run
 
 
+def _eval_cli(systems: str) -> Result:
+    args = ["eval", "retrieval", "--dataset", "nfcorpus", "--data", str(BENCH / "nfcorpus")]
+    return CliRunner().invoke(app, [*args, "--systems", systems, "--json"])
+
+
 def test_cli_eval_retrieval_json(cli_env: Path) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "eval",
-            "retrieval",
-            "--dataset",
-            "nfcorpus",
-            "--data",
-            str(BENCH / "nfcorpus"),
-            "--systems",
-            "bm25,rank_bm25",
-            "--json",
-        ],
-    )
+    result = _eval_cli("bm25,rank_bm25")
     assert result.exit_code == 0, result.output
     rows = {r["system"]: r for r in json.loads(result.stdout)["results"]}
-    assert set(rows) == {"bm25", "rank_bm25"} and {"ndcg@10", "recall@10", "mrr", "p50_ms"} <= set(
-        rows["bm25"]
-    )
-    bad = CliRunner().invoke(
-        app,
-        [
-            "eval",
-            "retrieval",
-            "--dataset",
-            "nfcorpus",
-            "--data",
-            str(BENCH / "nfcorpus"),
-            "--systems",
-            "magic",
-        ],
-    )
+    assert set(rows) == {"bm25", "rank_bm25"}
+    assert {"ndcg@10", "recall@10", "mrr", "p50_ms"} <= set(rows["bm25"])
+    bad = _eval_cli("magic")
     assert bad.exit_code == 1 and "unknown system" in bad.stderr
 
 
