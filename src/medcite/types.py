@@ -219,3 +219,129 @@ def _sha256(text: str) -> str:
 def stable_json(value: Any) -> str:
     """Compact, key-sorted JSON used for the store's JSON columns."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# --- Answers -----------------------------------------------------------------------------
+
+
+class Audience(StrEnum):
+    """Who reads the answer: picks preferred sources, sentence length, glosses, evidence labels."""
+
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+
+
+class Gloss(BaseModel):
+    """A plain-language definition of a technical term, itself quoted from a cited passage."""
+
+    term: str = Field(description="The term as it appears in the item's text.")
+    text: str = Field(description="The defining sentence, quoted from the source.")
+    citation: int = Field(description="Reference number of the defining passage.")
+    passage_id: int
+    supported: bool = False
+
+
+class AnswerItem(BaseModel):
+    """One statement of the answer: a sentence (or contiguous span) quoted from one passage."""
+
+    text: str
+    citations: list[int] = Field(description="Reference numbers; the first is the quoted passage.")
+    passage_id: int = Field(description="The passage the text is quoted from.")
+    span: tuple[int, int] = Field(description="Character offsets of the text in that passage.")
+    supported: bool = Field(
+        default=False, description="Set by the verifier: the text is found in its cited passage."
+    )
+    category: str | None = Field(
+        default=None, description="Group inside the section (e.g. a MeSH body-system category)."
+    )
+    glosses: list[Gloss] = Field(default_factory=list)
+
+
+class AnswerSection(BaseModel):
+    key: str = Field(description="Stable machine name of the section, e.g. causes, when_to_seek_care.")
+    title: str
+    items: list[AnswerItem] = Field(default_factory=list)
+
+
+class Summary(BaseModel):
+    """The bottom line: 1-3 quoted sentences that answer the question directly."""
+
+    text: str = ""
+    citations: list[int] = Field(default_factory=list)
+    items: list[AnswerItem] = Field(default_factory=list)
+
+
+class EvidenceNote(BaseModel):
+    """Where a stronger source qualifies or contradicts a weaker one; both sides quoted."""
+
+    stronger: AnswerItem
+    stronger_type: str
+    weaker: AnswerItem | None = None
+    weaker_type: str | None = None
+
+
+class RedFlag(BaseModel):
+    """An emergency sign found in the question or in a quoted passage (triage, not evidence)."""
+
+    trigger: str = Field(description="The warning sign, from medcite's triage list.")
+    found_in: str = Field(description="question or answer")
+    advice: str = Field(description="Conservative urgent-care advice (medcite's wording).")
+    citation: int | None = None
+
+
+class Reference(BaseModel):
+    n: int
+    title: str
+    source: str | None = Field(description="Organisation, journal or collection.")
+    doc_type: DocType
+    type_label: str
+    evidence_level: EvidenceLevel
+    evidence_label: str
+    year: int | None = None
+    url: str | None = None
+    document_id: int
+    passage_ids: list[int] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    """A composed answer article (see docs/answer-schema.md). Abstaining is a normal outcome."""
+
+    id: str = ""
+    question: str
+    effective_question: str = Field(
+        default="", description="The question as searched (with a follow-up's context)."
+    )
+    intent: Intent
+    audience: Audience = Audience.PATIENT
+    focus: str | None = None
+    abstained: bool = False
+    abstain_reason: str | None = None
+    summary: Summary = Field(default_factory=Summary)
+    sections: list[AnswerSection] = Field(default_factory=list)
+    evidence_notes: list[EvidenceNote] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    red_flags: list[RedFlag] = Field(default_factory=list)
+    disclaimer: str = ""
+    category: str | None = Field(default=None, description="Filed-under body-system category.")
+    last_updated: int | None = Field(default=None, description="Newest cited source year.")
+    follow_up_suggestions: list[str] = Field(default_factory=list)
+    follow_up_of: str | None = None
+    reading_grade: float | None = Field(
+        default=None, description="Flesch-Kincaid grade of the quoted text."
+    )
+    support_rate: float | None = Field(
+        default=None, description="Share of quoted statements the verifier found in their passage."
+    )
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    created_at: str | None = None
+
+    def statements(self) -> list[AnswerItem]:
+        """Every quoted statement (summary, sections, notes, glosses excluded)."""
+        items = list(self.summary.items)
+        for section in self.sections:
+            items.extend(section.items)
+        for note in self.evidence_notes:
+            items.append(note.stronger)
+            if note.weaker is not None:
+                items.append(note.weaker)
+        return items

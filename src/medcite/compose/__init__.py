@@ -1,1 +1,5 @@
-"""compose stage."""
+"""compose stage: structured, cited answer articles built by quotation."""
+
+from medcite.compose.composer import Composer
+
+__all__ = ["Composer"]

@@ -87,6 +87,36 @@ def classify_intent(question: str) -> Intent:
     return Intent.DEFINITION
 
 
+_EVERYDAY_WORDS = frozenset(
+    [
+        "also",
+        "body",
+        "cold",
+        "fits",
+        "heat",
+        "pain",
+        "rest",
+        "sore",
+        "this",
+        "that",
+        "what",
+        "when",
+        "with",
+        "your",
+        "have",
+        "will",
+    ]
+)
+
+
+def has_intent_cue(question: str) -> bool:
+    """Whether the question says what it asks for (``classify_intent`` falls back to definition)."""
+    q = question.lower()
+    return any(pattern.search(q) for _, pattern in _INTENT_RULES) or bool(
+        re.search(r"\b(what is|what are|what's|define|meaning of)\b", q)
+    )
+
+
 def _norm(text: str) -> str:
     return " ".join(_WORD_RE.findall(text.lower()))
 
@@ -148,7 +178,10 @@ class Vocabulary:
             names = [focus, *json.loads(synonyms_json)]
             for name in names:
                 key = _norm(name)
-                if key and key not in self.corpus:
+                # Short or everyday synonyms ("IS" for infantile spasms) would match ordinary words.
+                if len(key) < 4 or key in _EVERYDAY_WORDS:
+                    continue
+                if key not in self.corpus:
                     self.corpus[key] = _Entry(
                         focus, "corpus", synonyms=[n for n in names if _norm(n) != key]
                     )

@@ -24,7 +24,7 @@ from medcite.store.base import (
     WriteOutcome,
 )
 from medcite.store.migrate import migrate
-from medcite.types import DocType, EvidenceLevel, Passage, StoredDocument, stable_json
+from medcite.types import Answer, DocType, EvidenceLevel, Passage, StoredDocument, stable_json
 
 _DOC_COLUMNS = (
     "id, source, source_id, title, url, doc_type, evidence_level, year, organisation, journal, "
@@ -228,6 +228,37 @@ class SQLiteStore:
             for r in rows
         ]
 
+    # -- answers ---------------------------------------------------------------------------
+    def save_answer(self, answer: Answer) -> None:
+        """Keep a composed answer (its id must be set) so follow-ups and articles can refer to it."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO answers(id, question, audience, follow_up_of, abstained, json)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                answer.id,
+                answer.question,
+                answer.audience.value,
+                answer.follow_up_of,
+                int(answer.abstained),
+                answer.model_dump_json(),
+            ),
+        )
+
+    def get_answer(self, answer_id: str) -> Answer | None:
+        row = self.conn.execute("SELECT json FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return Answer.model_validate_json(row[0]) if row else None
+
+    def definition_passage(self, topic: str) -> Passage | None:
+        """The opening passage of a document whose topic is ``topic`` and that defines it
+        (a MedQuAD "What is X?" answer), for glosses."""
+        row = self.conn.execute(
+            "SELECT p.* FROM documents d JOIN passages p ON p.document_id = d.id AND p.ord = 0"
+            " WHERE d.focus = ? COLLATE NOCASE AND json_extract(p.meta, '$.qtype') = 'information'"
+            " ORDER BY d.evidence_level DESC, d.id LIMIT 1",
+            (topic,),
+        ).fetchone()
+        return _row_to_passage(row) if row else None
+
     # -- reading ---------------------------------------------------------------------------
     def count_documents(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM documents").fetchone()[0])
@@ -391,6 +422,7 @@ class SQLiteStore:
                 about = [r[4], r[5] or "", *json.loads(r[6])]
                 yield IndexRow(r[0], r[1], r[2] or "", r[3], " ; ".join(a for a in about if a))
             last = rows[-1][0]
+
 
 def _row_to_document(row: sqlite3.Row) -> StoredDocument:
     return StoredDocument(

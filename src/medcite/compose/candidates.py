@@ -1,0 +1,336 @@
+"""Candidate statements: the sentences of retrieved passages, with what the composer needs to
+choose among them (topicality, section cues, length, reading grade).
+
+Everything here quotes: a candidate is a span ``passage.text[start:end]``; no text is altered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from medcite.ingest.chunking import split_sentences
+from medcite.types import Evidence
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "either",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "cause",
+        "causes",
+        "caused",
+        "causing",
+        "symptom",
+        "symptoms",
+        "sign",
+        "signs",
+        "treat",
+        "treatment",
+        "treatments",
+        "treated",
+        "diagnosis",
+        "diagnose",
+        "diagnosed",
+        "test",
+        "tests",
+        "prevent",
+        "prevention",
+        "outlook",
+        "prognosis",
+        "risk",
+        "risks",
+        "happen",
+        "happens",
+        "mean",
+        "means",
+        "get",
+        "getting",
+        "know",
+        "tell",
+        "please",
+        "thing",
+        "things",
+        "help",
+        "much",
+        "many",
+        "way",
+        "ways",
+        "common",
+        "usually",
+        "possible",
+        "best",
+        "go",
+        "going",
+        "need",
+        "really",
+    ]
+)
+
+# Passage kinds whose sentences are study mechanics, grading schemes or boilerplate.
+SKIPPED_KINDS = frozenset(
+    {
+        "Rating Scheme for the Strength of the Evidence",
+        "Rating Scheme for the Strength of the Recommendations",
+        "Interventions and Practices Considered",
+        "Major Outcomes Considered",
+        "Type of Evidence Supporting the Recommendations",
+        "Guideline Objective(s)",
+        "Target Population",
+        "Disease/Condition(s)",
+        "Clinical Algorithm(s)",
+        "METHODS",
+        "SETTING",
+        "DESIGN",
+        "PATIENTS",
+        "PARTICIPANTS",
+        "MATERIALS AND METHODS",
+        "research",
+        "support groups",
+    }
+)
+# Sentences that grade evidence or point elsewhere rather than state something.
+_BOILERPLATE_RE = re.compile(
+    r"(\bclass (i|ii|iii|iv)\b|\blevel [a-u]\b|=|\bsee the\b|\bfield\b|\bthese resources\b|"
+    r"\bclick\b|\bwebsite\b|\bthis (guideline|review|study|article|report|summary)\b|"
+    r"\bwe (conducted|performed|searched|reviewed|aimed|studied|examined|investigated)\b|"
+    r"\bhttps?://|\bwww\.|\bcontact (us|the)\b|\blisted below\b|\bfollowing\b:?$)",
+    re.I,
+)
+
+
+def stem(word: str) -> str:
+    """A light suffix strip so "spasms"/"spasm", "cramping"/"cramp" meet."""
+    for suffix in ("ies", "ing", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "ies":
+                return word[:-3] + "y"
+            if suffix == "es" and not word.endswith(("ses", "xes", "zes", "ches", "shes")):
+                return word[:-1]
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def content_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _WORD_RE.findall(text.lower()) if w not in STOPWORDS)
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One quotable sentence of a retrieved passage."""
+
+    evidence: Evidence
+    rank: int  # of its passage among the retrieved
+    start: int
+    end: int
+    text: str
+    kind: str | None  # MedQuAD qtype, NGC field or abstract label of its passage
+    list_item: bool
+    lead_in: str | None  # the sentence introducing the list this item belongs to
+    topical: float = 0.0  # share of the question's focus stems the sentence (or its doc) carries
+    cues: set[str] = field(default_factory=set)
+    grade: float = 0.0
+    score: float = 0.0
+
+    @property
+    def passage_id(self) -> int:
+        assert self.evidence.passage.id is not None
+        return self.evidence.passage.id
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+def passage_kind(evidence: Evidence) -> str | None:
+    meta = evidence.passage.meta
+    kind = meta.get("qtype") or meta.get("field") or meta.get("label")
+    return str(kind) if kind else None
+
+
+def _is_list_item(passage_text: str, start: int) -> bool:
+    line_start = passage_text.rfind("\n", 0, start) + 1
+    prefix = passage_text[line_start:start].strip()
+    return prefix in ("-", "•", "*") or bool(re.fullmatch(r"\d{1,2}[.)]", prefix))
+
+
+def extract(hits: list[Evidence]) -> list[Candidate]:
+    """All quotable sentences of ``hits``, in retrieval order, with list items tied to their lead-in."""
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        kind = passage_kind(hit)
+        if kind in SKIPPED_KINDS:
+            continue
+        text = hit.passage.text
+        lead_in: str | None = None
+        for span in split_sentences(text):
+            sentence = text[span.start : span.end]
+            is_item = _is_list_item(text, span.start)
+            if not is_item:
+                lead_in = (
+                    sentence
+                    if sentence.rstrip().endswith(":") or _LEAD_IN_RE.search(sentence)
+                    else None
+                )
+            if not _quotable(sentence, is_item):
+                continue
+            out.append(
+                Candidate(
+                    evidence=hit,
+                    rank=rank,
+                    start=span.start,
+                    end=span.end,
+                    text=sentence,
+                    kind=kind,
+                    list_item=is_item,
+                    lead_in=lead_in if is_item else None,
+                )
+            )
+    return out
+
+
+_LEAD_IN_RE = re.compile(r"(include|are|such as|following|:)\s*$", re.I)
+
+
+def _quotable(sentence: str, is_item: bool) -> bool:
+    n = len(sentence.split())
+    if is_item:
+        if n < 1 or n > 45:
+            return False
+    elif n < 5 or n > 55:
+        return False
+    if sentence.endswith("?") or sentence.endswith(":"):
+        return False
+    if not is_item and not sentence[0].isupper() and not sentence[0].isdigit():
+        return False
+    if not is_item and sentence[-1] not in ".!)\"'”":
+        return False
+    return not _BOILERPLATE_RE.search(sentence)

@@ -1,0 +1,523 @@
+"""The extractive composer: from a question to a structured, cited answer article.
+
+Every statement is a sentence (or list item) quoted from a retrieved passage and cited to it;
+medcite adds only headings, category labels, triage banners and the disclaimer. The steps:
+retrieve -> candidate sentences -> topicality gate (or abstain) -> bottom line -> sections by
+intent -> glosses, evidence notes, red flags -> numbered references -> verify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import textstat
+
+from medcite.compose.candidates import Candidate, content_stems, extract
+from medcite.compose.categories import OTHER_CAUSES, category_of_tree_numbers, cause_category
+from medcite.compose.gloss import GlossFinder
+from medcite.compose.notes import find_notes
+from medcite.compose.sections import (
+    INTENT_ANSWER_KEYS,
+    SECTION_CUES,
+    SECTION_PLANS,
+    cue_keys,
+    section_for,
+)
+from medcite.compose.triage import find_red_flags
+from medcite.config import Settings
+from medcite.errors import QueryError
+from medcite.retrieve.hybrid import HybridRetriever
+from medcite.retrieve.query import QueryAnalysis, analyse, has_intent_cue
+from medcite.store.sqlite import SQLiteStore
+from medcite.types import (
+    Answer,
+    AnswerItem,
+    AnswerSection,
+    Audience,
+    DocType,
+    EvidenceNote,
+    Gloss,
+    Intent,
+    Passage,
+    Reference,
+    StoredDocument,
+    Summary,
+)
+from medcite.verify.support import verify_answer
+
+RETRIEVE_K = 30
+MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) must carry
+MAX_SUMMARY_WORDS = 80
+MAX_GLOSSES = 4
+NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
+
+# Reader-dependent preference for source types (multiplies a sentence's score).
+AUDIENCE_WEIGHTS: dict[Audience, dict[DocType, float]] = {
+    Audience.PATIENT: {
+        DocType.CONSUMER: 1.3,
+        DocType.REFERENCE: 1.1,
+        DocType.GUIDELINE: 1.0,
+        DocType.SYSTEMATIC_REVIEW: 0.9,
+        DocType.RCT: 0.8,
+        DocType.RESEARCH: 0.75,
+    },
+    Audience.CLINICIAN: {
+        DocType.GUIDELINE: 1.3,
+        DocType.SYSTEMATIC_REVIEW: 1.3,
+        DocType.RCT: 1.2,
+        DocType.RESEARCH: 1.05,
+        DocType.REFERENCE: 1.0,
+        DocType.CONSUMER: 0.85,
+    },
+}
+
+DISCLAIMERS: dict[Audience, str] = {
+    Audience.PATIENT: (
+        "This answer quotes the sources listed below and is general information, not medical "
+        "advice. It may not apply to you. Talk to a doctor or other health professional about "
+        "your own situation, and get urgent care if you feel very unwell."
+    ),
+    Audience.CLINICIAN: (
+        "Sentences are quoted from the cited sources without synthesis; evidence levels describe "
+        "the source type, not a grading of each statement. Check the full sources and current "
+        "local guidance before clinical use."
+    ),
+}
+
+FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
+    Intent.CAUSE: "What causes {x}?",
+    Intent.SYMPTOM: "What are the symptoms of {x}?",
+    Intent.DIAGNOSIS: "How is {x} diagnosed?",
+    Intent.TREATMENT: "How is {x} treated?",
+    Intent.PREVENTION: "Can {x} be prevented?",
+    Intent.PROGNOSIS: "What is the outlook for {x}?",
+    Intent.RISK: "Who is at risk of {x}?",
+}
+_URGENT_RE = SECTION_CUES["seek_care"]
+
+
+@dataclass(slots=True)
+class _Focus:
+    """The names the question's subject goes by, as content-stem sets with a weight each
+    (the words the question used count most, a broad synonym least)."""
+
+    subject: str | None
+    names: list[tuple[frozenset[str], float]] = field(default_factory=list)
+    question: frozenset[str] = frozenset()
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset().union(*(n for n, _ in self.names)) if self.names else self.question
+
+    def match(self, text: str) -> float:
+        """How fully ``text`` names the subject (0-1)."""
+        stems = content_stems(text)
+        best = max((w * len(n & stems) / len(n) for n, w in self.names), default=0.0)
+        q = len(self.question & stems) / len(self.question) if self.question else 0.0
+        return max(best, q if not self.names else 0.8 * q)
+
+    def title_match(self, title: str) -> float:
+        """Like ``match`` but a title with extra words (a narrower condition) scores lower."""
+        stems = content_stems(title)
+        if not stems:
+            return 0.0
+        best = 0.0
+        for n, w in self.names or [(self.question, 1.0)]:
+            if n:
+                best = max(
+                    best, w * (len(n & stems) / len(n)) * (len(n & stems) / len(stems)) ** 0.5
+                )
+        return best
+
+
+class Composer:
+    """Answers questions against one store; holds the retriever and vocabulary (costly to load)."""
+
+    def __init__(self, store: SQLiteStore, settings: Settings, retriever: HybridRetriever) -> None:
+        self.store = store
+        self.settings = settings
+        self.retriever = retriever
+        assert retriever.vocabulary is not None
+        self.vocabulary = retriever.vocabulary
+        self.glosses = GlossFinder(store, self.vocabulary)
+
+    @classmethod
+    def open(cls, store: SQLiteStore, settings: Settings) -> Composer:
+        return cls(store, settings, HybridRetriever.open(store, settings))
+
+    # -- public ------------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        audience: Audience = Audience.PATIENT,
+        follow_up_of: str | None = None,
+        save: bool = True,
+    ) -> Answer:
+        started = time.perf_counter()
+        question = " ".join(question.split())
+        effective, inherited_intent = self._with_context(question, follow_up_of)
+        hits = self.retriever.search(effective, RETRIEVE_K)
+        analysis = self.retriever.last_analysis
+        assert analysis is not None
+        retrieved = time.perf_counter()
+        intent = inherited_intent or analysis.intent
+        focus = self._focus(analysis, effective)
+        answer = Answer(
+            id=uuid.uuid4().hex[:12],
+            question=question,
+            effective_question=effective,
+            intent=intent,
+            audience=audience,
+            focus=focus.subject,
+            follow_up_of=follow_up_of,
+            disclaimer=DISCLAIMERS[audience],
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        candidates = self._score(extract(hits), focus, intent, audience)
+        self._compose(
+            answer, candidates, focus, analysis.focus.tree_numbers if analysis.focus else []
+        )
+        composed = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": round((retrieved - started) * 1000, 1),
+            "compose": round((composed - retrieved) * 1000, 1),
+            "total": round((composed - started) * 1000, 1),
+        }
+        if save:
+            self.store.save_answer(answer)
+        return answer
+
+    # -- steps -------------------------------------------------------------------------------
+    def _with_context(self, question: str, follow_up_of: str | None) -> tuple[str, Intent | None]:
+        """A follow-up ("what about at night?") is searched together with what it follows."""
+        if not follow_up_of:
+            return question, None
+        parent = self.store.get_answer(follow_up_of)
+        if parent is None:
+            raise QueryError(
+                f"no earlier answer with id {follow_up_of!r}",
+                hint="Use the id printed under a previous answer.",
+            )
+        own = analyse(question, self.vocabulary)
+        effective = question
+        if own.focus is None and parent.focus:
+            effective = f"{question} {parent.focus}"
+        if not has_intent_cue(question):
+            return f"{parent.effective_question or parent.question} {effective}", parent.intent
+        return effective, None
+
+    def _focus(self, analysis: QueryAnalysis, question: str) -> _Focus:
+        qstems = content_stems(question)
+        if analysis.focus is None:
+            return _Focus(None, [], qstems)
+        f = analysis.focus
+        weighted = [(f.matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
+        names = [(content_stems(n), w) for n, w in weighted]
+        return _Focus(f.matched, [(n, w) for n, w in names if n], qstems)
+
+    def _score(
+        self, candidates: list[Candidate], focus: _Focus, intent: Intent, audience: Audience
+    ) -> list[Candidate]:
+        """Keep the sentences about the subject and score them.
+
+        A sentence is about the subject when it names it, or when it names its own document's
+        topic and that document is about the subject (by title, or by a definition sentence
+        that names the subject: "Muscle cramps are ... spasms in ... muscles"). A list item
+        inherits this from the sentence that introduces its list.
+        """
+        weights = AUDIENCE_WEIGHTS[audience]
+        answer_keys = INTENT_ANSWER_KEYS[intent]
+        doc_match: dict[int, float] = {}
+        for c in candidates:
+            doc = c.evidence.document
+            if doc.id not in doc_match:
+                doc_match[doc.id] = focus.title_match(doc.focus or doc.title)
+            if c.kind == "information" and c.evidence.passage.ord == 0 and c.start == 0:
+                doc_match[doc.id] = max(doc_match[doc.id], focus.match(c.text))
+        kept = []
+        for c in candidates:
+            doc = c.evidence.document
+            about = c.lead_in if c.list_item else c.text
+            if c.list_item and not about:
+                continue
+            assert about is not None
+            own = focus.match(about)
+            names_doc = _mentions(about, doc.focus or doc.title)
+            generic_lead = c.list_item and len(content_stems(about)) <= 2
+            if own >= MIN_TOPICAL:
+                c.topical = own
+            elif doc_match[doc.id] >= MIN_TOPICAL and (names_doc or generic_lead):
+                c.topical = 0.9 * doc_match[doc.id]
+            else:
+                continue
+            c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
+            c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
+            score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
+            if c.cues & set(answer_keys):
+                score *= 1.5
+            if audience is Audience.PATIENT:
+                score /= 1 + 0.12 * max(0.0, c.grade - 8)
+                if c.word_count > 30:
+                    score *= 0.7
+            c.score = score
+            kept.append(c)
+        return kept
+
+    def _compose(
+        self, answer: Answer, candidates: list[Candidate], focus: _Focus, tree_numbers: list[str]
+    ) -> None:
+        refs = _References()
+        plan = SECTION_PLANS[answer.intent]
+        answer_keys = set(INTENT_ANSWER_KEYS[answer.intent])
+        chosen: list[frozenset[str]] = []
+
+        def fresh(c: Candidate) -> bool:
+            stems = content_stems(c.text)
+            if any(_jaccard(stems, s) >= NEAR_DUPLICATE for s in chosen):
+                return False
+            chosen.append(stems)
+            return True
+
+        # Bottom line: whole sentences that name the subject and answer the intent.
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        summary: list[Candidate] = []
+        words = 0
+        for c in ranked:
+            if c.list_item:
+                continue
+            if not (c.cues & answer_keys) or not _answers(answer.intent, c.text):
+                continue
+            if any(s.evidence.document.id == c.evidence.document.id for s in summary):
+                continue
+            if words + c.word_count > MAX_SUMMARY_WORDS or not fresh(c):
+                continue
+            summary.append(c)
+            words += c.word_count
+            if len(summary) == 3 or (summary and c.score < 0.5 * summary[0].score):
+                break
+        if not summary:
+            # Nothing answers the intent directly: lead with the most topical definition.
+            for c in ranked:
+                if not c.list_item and focus.match(c.text) >= MIN_TOPICAL and fresh(c):
+                    summary.append(c)
+                    break
+        if not summary:
+            answer.abstained = True
+            answer.abstain_reason = _abstain_reason(answer.question, bool(candidates))
+            return
+
+        in_summary = {(c.passage_id, c.start) for c in summary}
+        by_key: dict[str, list[Candidate]] = {}
+        for c in ranked:
+            if (c.passage_id, c.start) in in_summary:
+                continue
+            key = section_for(c.cues, c.kind, plan)
+            if key is not None:
+                by_key.setdefault(key, []).append(c)
+
+        exclude = {answer.focus.lower()} if answer.focus else set()
+        answer.summary = Summary(items=[self._item(c, refs) for c in summary])
+        for spec in plan:
+            picked: list[Candidate] = []
+            for c in by_key.get(spec.key, []):
+                if len(picked) >= spec.max_items:
+                    break
+                if spec.key == "causes" and not _answers(Intent.CAUSE, c.lead_in or c.text):
+                    continue  # a cause list needs sentences that name a cause
+                if fresh(c):
+                    picked.append(c)
+            if not picked:
+                continue
+            picked.sort(key=lambda c: (c.rank, c.start))
+            items = []
+            for c in picked:
+                item = self._item(c, refs)
+                if spec.key == "causes":
+                    # A list item is itself the cause; a sentence names it after its cue phrase.
+                    item.category = cause_category(
+                        c.text, self.vocabulary, exclude=exclude, whole=c.list_item
+                    )
+                items.append(item)
+            if spec.key == "causes":
+                items = _group_by_category(items)
+            answer.sections.append(AnswerSection(key=spec.key, title=spec.title, items=items))
+
+        for stronger, weaker in find_notes(candidates, focus.stems):
+            answer.evidence_notes.append(
+                EvidenceNote(
+                    stronger=self._item(stronger, refs),
+                    stronger_type=stronger.evidence.document.doc_type.label,
+                    weaker=self._item(weaker, refs) if weaker else None,
+                    weaker_type=weaker.evidence.document.doc_type.label if weaker else None,
+                )
+            )
+        if answer.audience is Audience.PATIENT:
+            self._add_glosses(answer, refs, exclude)
+
+        quoted = [
+            (item.text, item.citations[0])
+            for section in answer.sections
+            for item in section.items
+            if section.key == "seek_care" or _URGENT_RE.search(item.text)
+        ]
+        answer.red_flags = find_red_flags(answer.question, quoted)
+        answer.summary.text = " ".join(item.text for item in answer.summary.items)
+        answer.summary.citations = sorted({n for i in answer.summary.items for n in i.citations})
+        answer.references = refs.references()
+        years = [r.year for r in answer.references if r.year]
+        answer.last_updated = max(years) if years else None
+        answer.category = self._category(tree_numbers, summary)
+        answer.follow_up_suggestions = self._follow_ups(answer)
+        statements = [i.text for i in answer.statements()]
+        answer.reading_grade = (
+            round(float(textstat.flesch_kincaid_grade(" ".join(statements))), 1)
+            if statements
+            else None
+        )
+        verify_answer(answer, refs.passages)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _item(self, c: Candidate, refs: _References) -> AnswerItem:
+        n = refs.cite(c.evidence.document, c.evidence.passage)
+        return AnswerItem(
+            text=c.text, citations=[n], passage_id=c.passage_id, span=(c.start, c.end)
+        )
+
+    def _add_glosses(self, answer: Answer, refs: _References, exclude: set[str]) -> None:
+        glossed: set[str] = set(exclude)
+        count = 0
+        items = list(answer.summary.items) + [i for s in answer.sections for i in s.items]
+        for item in items:
+            if count >= MAX_GLOSSES:
+                return
+            for definition in self.glosses.for_text(item.text, exclude=glossed):
+                doc = self.store.get_document(definition.passage.document_id or 0)
+                if doc is None or definition.passage.id == item.passage_id:
+                    continue
+                n = refs.cite(doc, definition.passage)
+                item.glosses.append(
+                    Gloss(
+                        term=definition.term,
+                        text=definition.text,
+                        citation=n,
+                        passage_id=definition.passage.id or 0,
+                    )
+                )
+                glossed.add(definition.term.lower())
+                count += 1
+                break
+
+    def _category(self, tree_numbers: list[str], summary: list[Candidate]) -> str | None:
+        category = category_of_tree_numbers(tree_numbers)
+        if category:
+            return category
+        for c in summary:
+            topic = c.evidence.document.focus or c.evidence.document.title
+            entry = self.vocabulary.mesh.get(topic.lower())
+            if entry is not None and entry.tree_numbers:
+                return category_of_tree_numbers(entry.tree_numbers)
+        return None
+
+    def _follow_ups(self, answer: Answer) -> list[str]:
+        if not answer.focus:
+            return []
+        order = [
+            Intent.TREATMENT,
+            Intent.SYMPTOM,
+            Intent.CAUSE,
+            Intent.DIAGNOSIS,
+            Intent.PREVENTION,
+            Intent.PROGNOSIS,
+            Intent.RISK,
+        ]
+        return [
+            FOLLOW_UP_TEMPLATES[i].format(x=answer.focus.lower())
+            for i in order
+            if i is not answer.intent
+        ][:3]
+
+
+class _References:
+    """Numbers documents in order of first citation; remembers which passages each one backs."""
+
+    def __init__(self) -> None:
+        self._by_doc: dict[int, Reference] = {}
+        self.passages: dict[int, Passage] = {}
+
+    def cite(self, doc: StoredDocument, passage: Passage) -> int:
+        ref = self._by_doc.get(doc.id)
+        if ref is None:
+            ref = Reference(
+                n=len(self._by_doc) + 1,
+                title=doc.title,
+                source=doc.organisation or doc.journal or doc.source,
+                doc_type=doc.doc_type,
+                type_label=doc.doc_type.label,
+                evidence_level=doc.evidence_level,
+                evidence_label=doc.evidence_level.label,
+                year=doc.year,
+                url=doc.url,
+                document_id=doc.id,
+            )
+            self._by_doc[doc.id] = ref
+        assert passage.id is not None
+        if passage.id not in ref.passage_ids:
+            ref.passage_ids.append(passage.id)
+        self.passages[passage.id] = passage
+        return ref.n
+
+    def references(self) -> list[Reference]:
+        return sorted(self._by_doc.values(), key=lambda r: r.n)
+
+
+_DIRECT_ANSWER = {
+    Intent.CAUSE: re.compile(
+        r"\b(caused by|due to|results? from|causes? (of|include)|causes,? such as|causes are|(is|are|be) caused|"
+        r"triggered by|brought on by|mutations? in)\b",
+        re.I,
+    ),
+}
+
+
+def _answers(intent: Intent, text: str) -> bool:
+    """Whether a sentence answers the question directly (stricter than a section cue)."""
+    pattern = _DIRECT_ANSWER.get(intent)
+    return pattern is None or bool(pattern.search(text))
+
+
+def _mentions(text: str, name: str) -> bool:
+    stems = content_stems(name)
+    return bool(stems) and stems <= content_stems(text)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _group_by_category(items: list[AnswerItem]) -> list[AnswerItem]:
+    """Items of one category together (first-seen order), the catch-all group last."""
+    order: list[str] = []
+    for item in items:
+        key = item.category or OTHER_CAUSES
+        if key not in order:
+            order.append(key)
+    if OTHER_CAUSES in order:
+        order.remove(OTHER_CAUSES)
+        order.append(OTHER_CAUSES)
+    return [i for key in order for i in items if (i.category or OTHER_CAUSES) == key]
+
+
+def _abstain_reason(question: str, had_candidates: bool) -> str:
+    what = "nothing relevant enough" if had_candidates else "nothing"
+    return (
+        f"The ingested sources have {what} to answer this question, so medcite does not answer "
+        "it rather than guess. Ingest guidelines, reviews or consumer health pages that cover "
+        "the topic (`medcite ingest PATH`, or a named source such as `medcite ingest pubmed -q TOPIC`) and ask again."
+    )

@@ -1,0 +1,122 @@
+"""The composer on a real store holding obviously synthetic documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcite.compose import Composer
+from medcite.config import Settings
+from medcite.errors import QueryError
+from medcite.store.sqlite import SQLiteStore
+from medcite.types import Audience, Intent
+from tests.conftest import FIXTURES, ingest_folder
+
+
+@pytest.fixture
+def composer(tmp_path: Path) -> Iterator[Composer]:
+    settings = Settings(home=tmp_path / "home", mirror=None)
+    with SQLiteStore(settings.db_path) as store:
+        report = ingest_folder(store, settings, FIXTURES / "compose")
+        assert report.ok, report.errors
+        yield Composer.open(store, settings)
+
+
+def test_cause_question_gets_quoted_cited_sections(composer: Composer) -> None:
+    answer = composer.ask("What causes glimmerpox?", save=False)
+    assert not answer.abstained
+    assert answer.intent is Intent.CAUSE
+    assert answer.summary.items, "a bottom line"
+    assert "caused by quorvantitis" in answer.summary.text
+    causes = next(s for s in answer.sections if s.key == "causes")
+    texts = [i.text for i in causes.items]
+    assert "Too much glitter in the test lab" in texts  # list items under a cause lead-in
+    # every statement is verbatim in the passage it cites, and verified as such
+    passages = composer.store.get_passages_by_id([i.passage_id for i in answer.statements()])
+    for item in answer.statements():
+        start, end = item.span
+        assert passages[item.passage_id].text[start:end] == item.text
+        assert item.supported
+    assert answer.support_rate == 1.0
+
+
+def test_references_are_numbered_in_citation_order_and_all_cited(composer: Composer) -> None:
+    answer = composer.ask("What causes glimmerpox?", save=False)
+    numbers = [r.n for r in answer.references]
+    assert numbers == list(range(1, len(numbers) + 1))
+    cited = {n for i in answer.statements() for n in i.citations}
+    cited |= {g.citation for i in answer.statements() for g in i.glosses}
+    cited |= {f.citation for f in answer.red_flags if f.citation}
+    assert cited == set(numbers)
+    ref = answer.references[0]
+    assert ref.type_label and ref.evidence_label and ref.url and ref.url.startswith("https://")
+
+
+def test_patient_mode_glosses_technical_terms_from_a_cited_definition(composer: Composer) -> None:
+    answer = composer.ask("What causes glimmerpox?", audience=Audience.PATIENT, save=False)
+    glosses = [g for i in answer.statements() for g in i.glosses]
+    assert glosses, "quorvantitis should be glossed"
+    gloss = glosses[0]
+    assert gloss.term.lower() == "quorvantitis"
+    assert gloss.text.startswith("Quorvantitis is a pretend swelling")
+    assert gloss.supported
+    clinician = composer.ask("What causes glimmerpox?", audience=Audience.CLINICIAN, save=False)
+    assert not [g for i in clinician.statements() for g in i.glosses]
+
+
+def test_red_flag_banner_from_question_and_from_quoted_sentence(composer: Composer) -> None:
+    answer = composer.ask("I have chest pain, what causes glimmerpox?", save=False)
+    assert answer.red_flags[0].trigger == "chest pain or pressure"
+    assert answer.red_flags[0].found_in == "question"
+    assert "emergency" in answer.red_flags[0].advice
+    symptoms = composer.ask("What are the symptoms of glimmerpox?", save=False)
+    flags = {f.trigger: f for f in symptoms.red_flags}
+    assert "chest pain or pressure" in flags
+    assert flags["chest pain or pressure"].citation is not None
+
+
+def test_evidence_note_sets_a_guideline_against_a_consumer_claim(composer: Composer) -> None:
+    answer = composer.ask("How is glimmerpox treated?", save=False)
+    assert answer.evidence_notes
+    note = answer.evidence_notes[0]
+    assert note.stronger_type == "Guideline"
+    assert "insufficient" in note.stronger.text
+    assert note.weaker is not None and note.weaker_type == "Consumer health"
+    assert "Stretching" in note.weaker.text
+
+
+def test_abstains_when_the_corpus_does_not_cover_the_question(composer: Composer) -> None:
+    answer = composer.ask("What causes frobnitz elbow in astronauts?", save=False)
+    assert answer.abstained
+    assert answer.abstain_reason and "ingest" in answer.abstain_reason.lower()
+    assert not answer.sections and not answer.references and not answer.summary.items
+
+
+def test_follow_up_is_understood_in_context(composer: Composer) -> None:
+    first = composer.ask("What causes glimmerpox?")
+    follow = composer.ask("what about sunshine?", follow_up_of=first.id)
+    assert follow.follow_up_of == first.id
+    assert follow.intent is Intent.CAUSE  # inherited: the follow-up names no intent
+    assert "glimmerpox" in follow.effective_question.lower()
+    assert not follow.abstained
+    assert composer.store.get_answer(follow.id) is not None
+    with pytest.raises(QueryError):
+        composer.ask("and then?", follow_up_of="nosuchid")
+
+
+def test_follow_up_suggestions_and_metadata(composer: Composer) -> None:
+    answer = composer.ask("What causes glimmerpox?", save=False)
+    assert answer.follow_up_suggestions
+    assert all("glimmerpox" in q for q in answer.follow_up_suggestions)
+    assert not any(q.startswith("What causes") for q in answer.follow_up_suggestions)
+    assert answer.reading_grade is not None
+    assert set(answer.timings_ms) == {"retrieve", "compose", "total"}
+    assert answer.disclaimer
+
+
+def test_clinician_and_patient_get_different_disclaimers(composer: Composer) -> None:
+    patient = composer.ask("What causes glimmerpox?", audience=Audience.PATIENT, save=False)
+    clinician = composer.ask("What causes glimmerpox?", audience=Audience.CLINICIAN, save=False)
+    assert patient.disclaimer != clinician.disclaimer
