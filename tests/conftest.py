@@ -74,3 +74,23 @@ def ingest_folder(store: SQLiteStore, settings: Settings, root: Path) -> IngestR
     """Ingest every file under ``root`` (format detected per file), as `medcite ingest PATH` does."""
     job = IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))
     return run_ingest(store, [job], settings)
+
+
+@pytest.fixture(scope="session")
+def default_corpus(
+    mirror: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SQLiteStore, Settings]]:
+    """The real default corpus (MedQuAD, NGC, PubMedQA from the mirror), ingested once per run.
+
+    About half a minute on two cores; tests that need real answers share it read-mostly.
+    """
+    from medcite.cli import _default_targets, _jobs_for
+    from medcite.index.updater import update_keyword_index
+
+    settings = Settings(home=tmp_path_factory.mktemp("default-corpus"), mirror=mirror)
+    with SQLiteStore(settings.db_path) as store:
+        jobs = _jobs_for(_default_targets(settings), settings, LoadOptions(), None, 0)
+        report = run_ingest(store, jobs, settings)
+        assert report.ok, report.errors[:5]
+        update_keyword_index(store, settings)
+        yield store, settings

@@ -215,7 +215,7 @@ SKIPPED_KINDS = frozenset(
 # Sentences that grade evidence or point elsewhere rather than state something.
 _BOILERPLATE_RE = re.compile(
     r"(\bclass (i|ii|iii|iv)\b|\blevel [a-u]\b|=|\bsee the\b|\bfield\b|\bthese resources\b|"
-    r"\bclick\b|\bwebsite\b|\bthis (guideline|review|study|article|report|summary)\b|"
+    r"^variant \d+\b|\bclick\b|\bwebsite\b|\bthis (guideline|review|study|article|report|summary)\b|"
     r"\bwe (conducted|performed|searched|reviewed|aimed|studied|examined|investigated)\b|"
     r"\bhttps?://|\bwww\.|\bcontact (us|the)\b|\blisted below\b|\bfollowing\b:?$)",
     re.I,

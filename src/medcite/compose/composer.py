@@ -53,6 +53,8 @@ RETRIEVE_K = 30
 MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) must carry
 MAX_SUMMARY_WORDS = 80
 MAX_GLOSSES = 4
+PATIENT_MAX_GRADE = 14.0  # patient mode leaves out sentences harder than this
+PATIENT_GRADE_PENALTY = 0.25  # per grade above 8, in patient mode
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
 
 # Reader-dependent preference for source types (multiplies a sentence's score).
@@ -261,8 +263,10 @@ class Composer:
             if c.cues & set(answer_keys):
                 score *= 1.5
             if audience is Audience.PATIENT:
-                score /= 1 + 0.12 * max(0.0, c.grade - 8)
-                if c.word_count > 30:
+                if c.grade > PATIENT_MAX_GRADE:
+                    continue  # too hard to read for a lay reader; clinicians still get it
+                score /= 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)
+                if c.word_count > 25:
                     score *= 0.7
             c.score = score
             kept.append(c)
