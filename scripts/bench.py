@@ -291,18 +291,84 @@ def bench_latency(mirror: Path) -> str:
     )
 
 
+ANSWER_DATASETS = (
+    ("medlfqa-liveqa", "medlfqa"),
+    ("medlfqa-medication", "medlfqa"),
+    ("liveqa-trec2017", "liveqa-trec2017"),
+)
+
+
+def bench_answers(mirror: Path, shared: Path, limit: int | None) -> str:
+    """Composed answers vs the top-5-passages baseline: key-fact recall, support, abstention,
+    reading grade and warm latency, per dataset, in one process over the default corpus."""
+    import numpy as np
+
+    from medcite.eval.answers import build_systems, evaluate_answers, load_answer_dataset
+    from medcite.eval.keyfacts import KeyFactJudge
+    from medcite.store.sqlite import SQLiteStore
+
+    home = Path(tempfile.mkdtemp(prefix="medcite-bench-ans-"))
+    try:
+        run_ingest_process(home, mirror)
+        settings = Settings(home=home, mirror=mirror)
+        rows = []
+        latencies: list[float] = []
+        with SQLiteStore(settings.db_path) as store:
+            systems = build_systems(["medcite", "top5"], store, settings)
+            judge = KeyFactJudge()
+            for name, folder in ANSWER_DATASETS:
+                questions = load_answer_dataset(name, shared / "bench" / folder)[:limit]
+                for report in evaluate_answers(questions, systems, judge=judge):
+                    summary = report.summary()
+                    rows.append((name, summary))
+                    if report.system == "medcite":
+                        latencies += [r.answer.latency_ms for r in report.results]
+        by = {(d, s["system"]): s for d, s in rows}
+        lines = [
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; default corpus, patient "
+            "audience, warm, in-process. Judge: `medcite.eval.keyfacts` (MiniLM cosine + "
+            "content-word overlap; agreement with the hand-labelled sample in docs/answers.md). "
+            "Baseline `top5`: the top-5 retrieved passages concatenated (naive RAG).",
+            "",
+            "| dataset | system | questions | key-fact recall | ratio to top5 | words | support | abstained | reading grade | p50 / p95 ms |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for (dataset, system), s in by.items():
+            base = by[(dataset, "top5")]["key_fact_recall"] or 1e-9
+            support = "-" if s["support_rate"] is None else f"{s['support_rate']:.0%}"
+            lines.append(
+                f"| {dataset} | {system} | {s['questions']} | {s['key_fact_recall']:.3f} | "
+                f"{s['key_fact_recall'] / base:.2f}x | {s['words'] or 0:.0f} | {support} | "
+                f"{s['abstention_rate']:.0%} | {s['reading_grade'] or 0:.1f} | "
+                f"{s['p50_ms']:.0f} / {s['p95_ms']:.0f} |"
+            )
+        lat = np.array(latencies)
+        lines += [
+            "",
+            f"`medcite ask` composer over all {len(lat)} questions, warm: p50 "
+            f"{np.percentile(lat, 50):.0f} ms, p95 {np.percentile(lat, 95):.0f} ms "
+            "(retrieve + compose + verify; targets 300 ms / 1 s).",
+        ]
+        return "\n".join(lines)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", help="Comma-separated subset: ingest, latency, retrieval")
+    parser.add_argument(
+        "--only", help="Comma-separated subset: ingest, latency, retrieval, answers"
+    )
+    parser.add_argument("--limit", type=int, help="Questions per answer dataset (default all)")
     args = parser.parse_args()
     mirror_env = os.environ.get("MEDCITE_MIRROR")
     if not mirror_env or not (Path(mirror_env) / "medquad").is_dir():
         raise SystemExit(
             "make bench needs MEDCITE_MIRROR pointing at the shared corpora (../shared/corpora)"
         )
-    parts = set(args.only.split(",")) if args.only else {"ingest", "retrieval", "latency"}
+    parts = set(args.only.split(",")) if args.only else {"ingest", "retrieval", "latency", "answers"}
     shared = Path(mirror_env).resolve().parent
     if "ingest" in parts:
         section = bench_ingest(Path(mirror_env), args.repeat)
@@ -315,6 +381,10 @@ def main() -> None:
     if "retrieval" in parts:
         section = bench_retrieval_quality(shared)
         write_section(args.out, "retrieval", section)
+        print(section)
+    if "answers" in parts:
+        section = bench_answers(Path(mirror_env), shared, args.limit)
+        write_section(args.out, "answers", section)
         print(section)
 
 

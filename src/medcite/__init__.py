@@ -17,4 +17,4 @@ def ask(question: str, **kwargs: Any) -> Answer:
     return _ask(question, **kwargs)
 
 
-__all__ = ["ask", "__version__"]
+__all__ = ["__version__", "ask"]

@@ -36,7 +36,7 @@ from medcite.ingest.sources import (
 from medcite.retrieve.hybrid import HybridRetriever
 from medcite.store.base import IndexState
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import DocType, Evidence
+from medcite.types import Answer, Audience, DocType, Evidence
 
 app = typer.Typer(
     name="medcite",
@@ -408,50 +408,44 @@ def search(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A health question.")],
-    k: Annotated[int, typer.Option("-k", help="How many cited passages.", min=1, max=20)] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    audience: Annotated[
+        Audience, typer.Option(help="Who is reading: patient (default) or clinician.")
+    ] = Audience.PATIENT,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text (default), markdown, html or json.")
+    ] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    follow_up_of: Annotated[
+        str | None,
+        typer.Option("--follow-up-of", help="Id of an earlier answer this question follows up."),
+    ] = None,
 ) -> None:
-    """Answer a question with cited passages (the composed article arrives with the composer)."""
+    """Answer a health question with a structured article quoted from cited sources."""
+    from medcite.compose import Composer
+    from medcite.compose.render import FORMATS, render, render_rich
+
+    if as_json:
+        fmt = "json"
+    if fmt not in FORMATS:
+        err.print(f"[bold red]error:[/bold red] unknown format {escape(fmt)!r}")
+        err.print(f"[dim]hint: choose one of {', '.join(FORMATS)}[/dim]")
+        raise typer.Exit(2)
     settings = get_settings()
 
-    def body() -> list[Evidence]:
+    def body() -> Answer:
         with _open_store(settings) as store:
             if store.count_documents() == 0:
                 raise MedciteError(
                     "the store is empty", hint="Run `medcite ingest --default` first."
                 )
-            return HybridRetriever.open(store, settings).search(question, k)
+            composer = Composer.open(store, settings)
+            return composer.ask(question, audience=audience, follow_up_of=follow_up_of)
 
-    hits = _guard(body)
-    if as_json:
-        _print_json(
-            {
-                "question": question,
-                "abstained": not hits,
-                "passages": [_evidence_json(h, i + 1) for i, h in enumerate(hits)],
-            }
-        )
-        return
-    out.rule(f"[bold]{escape(question)}")
-    if not hits:
-        out.print("The corpus has nothing on this question. Ingest sources that cover it.")
-        return
-    out.print("[dim]Top cited passages (quoted from the sources):[/dim]\n")
-    for i, h in enumerate(hits, 1):
-        section = f"{h.passage.section}: " if h.passage.section else ""
-        out.print(f"[bold]{escape(section)}[/bold]{escape(h.passage.text)} [cyan][{i}][/cyan]\n")
-    out.print("[bold]References[/bold]")
-    for i, h in enumerate(hits, 1):
-        d = h.document
-        org = d.organisation or d.journal or d.source
-        out.print(
-            f"[cyan][{i}][/cyan] {escape(d.title)}. {escape(org)}"
-            f"{', ' + str(d.year) if d.year else ''}. [{d.doc_type.label}; {d.evidence_level.label}]"
-            f"{' ' + d.url if d.url else ''}"
-        )
-    out.print(
-        "\n[dim]Information from the cited sources, not medical advice. Ask a clinician about your own care.[/dim]"
-    )
+    answer = _guard(body)
+    if fmt == "text" and out.is_terminal:
+        render_rich(answer, out)
+    else:
+        sys.stdout.write(render(answer, fmt))
 
 
 eval_app = typer.Typer(
@@ -510,6 +504,80 @@ def eval_retrieval(
         table.add_column(col, justify="left" if col == "system" else "right")
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
+    out.print(table)
+
+
+@eval_app.command("answers")
+def eval_answers(
+    data: Annotated[
+        Path, typer.Option(help="Dataset folder (for --agreement: the MedLFQA folder).")
+    ],
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="medlfqa-liveqa, medlfqa-medication or liveqa-trec2017."),
+    ] = None,
+    systems: Annotated[str, typer.Option(help="Comma-separated: medcite, top5.")] = "medcite,top5",
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N questions.")] = None,
+    agreement: Annotated[
+        bool,
+        typer.Option(
+            "--agreement", help="Report the key-fact judge's agreement with the hand labels."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Key-fact recall, length, support, abstention, reading grade and latency of answers."""
+    from medcite.eval.answers import build_systems, evaluate_answers, label_agreement
+    from medcite.eval.answers import load_answer_dataset as load_answers
+    from medcite.eval.keyfacts import KeyFactJudge
+
+    settings = get_settings()
+    chosen = [s.strip() for s in systems.split(",") if s.strip()]
+
+    def body() -> dict[str, Any]:
+        with _open_store(settings) as store:
+            if agreement:
+                return label_agreement(store, data).to_dict()
+            if dataset is None:
+                raise MedciteError("--dataset is required", hint="Or pass --agreement.")
+            questions = load_answers(dataset, data)[:limit]
+            runners = build_systems(chosen, store, settings)
+            err.print(f"{dataset}: {len(questions):,} questions")
+            with RichIngestProgress(err) as progress:
+                for name in runners:
+                    progress.start_job(name, len(questions), unit="questions")
+
+                def tick(system: str, done: int, total: int) -> None:
+                    progress.advance(system, files=1)
+                    if done == total:
+                        progress.end_job(system)
+
+                reports = evaluate_answers(questions, runners, judge=KeyFactJudge(), progress=tick)
+            return {"dataset": dataset, "results": [r.summary() for r in reports]}
+
+    result = _guard(body)
+    if as_json:
+        _print_json(result)
+        return
+    if agreement:
+        t, missing = result["thresholds"], result["missing_passages"]
+        out.print(
+            f"Key-fact judge vs hand labels: n={result['n']} ({result['positives']} covered), "
+            f"accuracy {result['accuracy']:.3f}, precision {result['precision']:.3f}, "
+            f"recall {result['recall']:.3f}, Cohen's kappa {result['kappa']:.3f}"
+            + (f"; {missing} labelled passages not in this store" if missing else "")
+            + f"\n[dim]covered when cos >= {t['cos_min']} and overlap >= {t['overlap_min']}, "
+            f"or overlap >= {t['overlap_alone']} with >= {t['min_words_alone']} content words[/dim]"
+        )
+        return
+    rows = result["results"]
+    table = Table(title=f"Answers on {dataset}", title_justify="left")
+    headers = {"questions": "n", "key_fact_recall": "key-fact recall", "support_rate": "support"}
+    headers |= {"abstention_rate": "abstained", "reading_grade": "FK grade"}
+    for col in rows[0] if rows else []:
+        table.add_column(headers.get(col, col), justify="left" if col == "system" else "right")
+    for row in rows:
+        table.add_row(*("—" if v is None else str(v) for v in row.values()))
     out.print(table)
 
 

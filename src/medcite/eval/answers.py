@@ -1,0 +1,496 @@
+"""`medcite eval answers`: key-fact recall of composed answers against a naive RAG baseline.
+
+Datasets (read from their published files, never shipped):
+
+- ``medlfqa-liveqa``, ``medlfqa-medication``: MedLFQA test sets (Jeong M, Hwang H, Yoon C, Lee T,
+  Kang J. OLAPH: Improving Factuality in Biomedical Long-form Question Answering. 2024), built
+  on the TREC 2017 LiveQA questions below and on MedicationQA (Ben Abacha A et al. Bridging the
+  gap between consumers' medication questions and trusted answers. MedInfo 2019); JSONL with
+  ``Question`` and ``Must_have`` statements: the key facts are the must-have statements;
+- ``liveqa-trec2017``: TREC 2017 LiveQA medical test questions (Ben Abacha A, Agichtein E,
+  Pinter Y, Demner-Fushman D. Overview of the Medical Question Answering Task at TREC 2017
+  LiveQA. TREC 2017); the question is the NIST paraphrase. It has
+  no must-have statements, so the key facts are sentences of the reference answers: whitespace
+  normalised, split with the ingest sentence splitter, sentences under
+  :data:`MIN_FACT_WORDS` words dropped (headings like "Genitourinary."), duplicates dropped,
+  taken round-robin over the reference answers (one long answer does not crowd out the others)
+  and capped at :data:`MAX_TREC_FACTS` per question. Reference answers are long and partly
+  off-topic, so recall on this set is lower and noisier than on MedLFQA.
+
+Systems: ``medcite`` (the composer, :class:`medcite.compose.Composer`) and ``top5`` (the top-5
+passages of the hybrid retriever, concatenated: what a naive RAG pipeline shows). Each answer is
+judged by :class:`medcite.eval.keyfacts.KeyFactJudge`; an abstention covers no fact.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from defusedxml import ElementTree
+
+from medcite.config import Settings
+from medcite.errors import MedciteError
+from medcite.eval.keyfacts import (
+    DEFAULT_THRESHOLDS,
+    Agreement,
+    KeyFactJudge,
+    Thresholds,
+    agreement,
+    answer_units,
+    decide,
+    grid_search,
+    overlap,
+)
+from medcite.ingest.chunking import sentences
+from medcite.store.sqlite import SQLiteStore
+from medcite.types import Audience
+
+DATASETS: dict[str, str] = {
+    "medlfqa-liveqa": "live_qa_test_MedLFQA.jsonl",
+    "medlfqa-medication": "medication_qa_test_MedLFQA.jsonl",
+    "liveqa-trec2017": "TestDataset/TREC-2017-LiveQA-Medical-Test-Questions-w-summaries.xml",
+}
+SYSTEMS = ("medcite", "top5")
+MIN_FACT_WORDS = 6
+MAX_TREC_FACTS = 8
+TOP_K = 5
+LABELS_FILE = "keyfact_labels.jsonl"
+Progress = Callable[[str, int, int], None]  # (system, done, total)
+
+
+class BenchmarkDataError(MedciteError):
+    """A benchmark file is missing or not in the expected format."""
+
+    code = "bad_benchmark"
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerQuestion:
+    """One benchmark question; ``qid`` is the 0-based line number for MedLFQA, TREC's qid else."""
+
+    qid: str
+    question: str
+    key_facts: list[str]
+
+
+# --- Loaders -------------------------------------------------------------------------------
+
+
+def dataset_file(name: str, data_folder: Path) -> Path:
+    """The dataset's file under ``data_folder`` (or ``data_folder`` itself when it is that file)."""
+    if name not in DATASETS:
+        raise BenchmarkDataError(
+            f"unknown answer dataset {name!r}", hint="Known: " + ", ".join(DATASETS)
+        )
+    relative = Path(DATASETS[name])
+    candidates = [data_folder / relative, data_folder / relative.name]
+    if data_folder.is_file() and data_folder.name == relative.name:
+        candidates.insert(0, data_folder)
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise BenchmarkDataError(
+        f"{relative.name} not found under {data_folder}",
+        hint="Point --data at the dataset folder (e.g. ../shared/bench/medlfqa).",
+    )
+
+
+def load_answer_dataset(name: str, data_folder: Path) -> list[AnswerQuestion]:
+    """Questions with key facts; questions without any key fact are left out."""
+    path = dataset_file(name, data_folder)
+    if name == "liveqa-trec2017":
+        return load_trec_liveqa(path)
+    return load_medlfqa(path)
+
+
+def _medlfqa_rows(path: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BenchmarkDataError(f"{path.name} line {n}: not JSON ({exc.msg})") from None
+        question, facts = (
+            (row.get("Question"), row.get("Must_have")) if isinstance(row, dict) else (None, None)
+        )
+        if not isinstance(question, str) or not isinstance(facts, list):
+            raise BenchmarkDataError(
+                f"{path.name} line {n}: expected an object with Question and Must_have",
+                hint="MedLFQA files have Question, Free_form_answer, Must_have, Nice_to_have.",
+            )
+        rows.append(row)
+    return rows
+
+
+def load_medlfqa(path: Path) -> list[AnswerQuestion]:
+    out = []
+    for i, row in enumerate(_medlfqa_rows(path)):
+        facts = [f.strip() for f in row["Must_have"] if isinstance(f, str) and f.strip()]
+        if facts:
+            out.append(AnswerQuestion(str(i), row["Question"].strip(), facts))
+    return out
+
+
+def _text(element: Any) -> str:
+    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+
+def trec_key_facts(answers: Sequence[str]) -> list[str]:
+    """Key facts from reference answers (see the module docstring for the rule)."""
+    per_answer = [
+        [s for s in sentences(" ".join(a.split())) if len(s.split()) >= MIN_FACT_WORDS]
+        for a in answers
+    ]
+    facts: list[str] = []
+    seen: set[str] = set()
+    for depth in range(max((len(s) for s in per_answer), default=0)):
+        for sents in per_answer:
+            if depth < len(sents) and sents[depth].lower() not in seen:
+                seen.add(sents[depth].lower())
+                facts.append(sents[depth])
+    return facts[:MAX_TREC_FACTS]
+
+
+def load_trec_liveqa(path: Path) -> list[AnswerQuestion]:
+    try:
+        root = ElementTree.parse(str(path)).getroot()
+    except ElementTree.ParseError as exc:
+        raise BenchmarkDataError(f"{path.name}: not well-formed XML ({exc})") from None
+    out: list[AnswerQuestion] = []
+    questions = root.findall("NLM-QUESTION")
+    if not questions:
+        raise BenchmarkDataError(f"{path.name}: no NLM-QUESTION elements")
+    for q in questions:
+        text = _text(q.find("NIST-PARAPHRASE")) or _text(q.find("NLM-Summary"))
+        if not text:
+            original = q.find("Original-Question")
+            if original is not None:
+                text = (
+                    f"{_text(original.find('SUBJECT'))} {_text(original.find('MESSAGE'))}".strip()
+                )
+        answers = [_text(a) for a in q.iter("ANSWER")]
+        facts = trec_key_facts([a for a in answers if a])
+        if text and facts:
+            out.append(AnswerQuestion(q.get("qid", str(len(out))), text, facts))
+    return out
+
+
+# --- Systems -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SystemAnswer:
+    """What one system showed for one question, reduced to what the metrics need."""
+
+    blocks: list[list[str]]  # text pieces, grouped (a passage; the list of statements)
+    abstained: bool
+    latency_ms: float
+    reading_grade: float | None = None
+    support_rate: float | None = None
+
+    @property
+    def words(self) -> int:
+        return sum(len(piece.split()) for block in self.blocks for piece in block)
+
+
+def reading_grade(text: str) -> float | None:
+    """Flesch-Kincaid grade (textstat); None for empty text."""
+    import textstat
+
+    return float(textstat.flesch_kincaid_grade(text)) if text.strip() else None
+
+
+AnswerFn = Callable[[str], SystemAnswer]
+
+
+def top5_system(store: SQLiteStore, settings: Settings, k: int = TOP_K) -> AnswerFn:
+    """Baseline: the top-k passages of the hybrid retriever, shown as they are."""
+    from medcite.retrieve.hybrid import HybridRetriever
+
+    retriever = HybridRetriever.open(store, settings)
+
+    def answer(question: str) -> SystemAnswer:
+        started = time.perf_counter()
+        hits = retriever.search(question, k)
+        latency = (time.perf_counter() - started) * 1000
+        texts = [h.passage.text for h in hits]
+        return SystemAnswer(
+            blocks=[[t] for t in texts],
+            abstained=not hits,
+            latency_ms=latency,
+            reading_grade=reading_grade("\n\n".join(texts)),
+        )
+
+    return answer
+
+
+def medcite_system(
+    store: SQLiteStore, settings: Settings, audience: Audience = Audience.PATIENT
+) -> AnswerFn:
+    """The composer: its quoted statements, in article order, as one block."""
+    # Looked up at run time: the composer is optional for this module (the baseline runs alone).
+    composer_cls: Any = getattr(importlib.import_module("medcite.compose"), "Composer", None)
+    if composer_cls is None:
+        raise MedciteError(
+            "the answer composer is not available in this build",
+            hint="Evaluate --systems top5, or update medcite.",
+        )
+    composer = composer_cls.open(store, settings)
+    # Benchmark answers are not kept in the user's answer history.
+    no_save = {"save": False} if "save" in inspect.signature(composer.ask).parameters else {}
+
+    def answer(question: str) -> SystemAnswer:
+        started = time.perf_counter()
+        result = composer.ask(question, audience=audience, **no_save)
+        wall = (time.perf_counter() - started) * 1000
+        texts = [] if result.abstained else [item.text for item in result.statements()]
+        grade = result.reading_grade
+        if grade is None and texts:
+            grade = reading_grade(" ".join(texts))
+        return SystemAnswer(
+            blocks=[texts] if texts else [],
+            abstained=bool(result.abstained),
+            latency_ms=float(result.timings_ms.get("total", wall)),
+            reading_grade=grade,
+            support_rate=result.support_rate,
+        )
+
+    return answer
+
+
+# --- Harness -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class QuestionResult:
+    qid: str
+    system: str
+    facts: int
+    covered: int
+    answer: SystemAnswer = field(repr=False)
+
+    @property
+    def recall(self) -> float:
+        return self.covered / self.facts if self.facts else 0.0
+
+
+def _mean(values: Sequence[float], digits: int = 3) -> float | None:
+    return round(statistics.fmean(values), digits) if values else None
+
+
+@dataclass(slots=True)
+class SystemReport:
+    system: str
+    results: list[QuestionResult] = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """Recall over all questions; length, grade and support over the answered ones."""
+        answered = [r.answer for r in self.results if not r.answer.abstained]
+        latencies = [r.answer.latency_ms for r in self.results]
+        grades = [a.reading_grade for a in answered if a.reading_grade is not None]
+        support = [a.support_rate for a in answered if a.support_rate is not None]
+        n = len(self.results)
+        return {
+            "system": self.system,
+            "questions": n,
+            "key_fact_recall": _mean([r.recall for r in self.results]) or 0.0,
+            "words": _mean([float(a.words) for a in answered], 1),
+            "support_rate": _mean(support),
+            "abstention_rate": round((n - len(answered)) / n, 3) if n else 0.0,
+            "reading_grade": _mean(grades, 1),
+            "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
+            "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+        }
+
+
+def evaluate_answers(
+    questions: Sequence[AnswerQuestion],
+    systems: dict[str, AnswerFn],
+    *,
+    judge: KeyFactJudge | None = None,
+    progress: Progress | None = None,
+) -> list[SystemReport]:
+    """Answer every question with every system and judge each answer's key-fact coverage."""
+    judge = judge or KeyFactJudge()
+    reports = []
+    for name, answer_fn in systems.items():
+        results = []
+        for done, q in enumerate(questions, 1):
+            answer = answer_fn(q.question)
+            matches = (
+                [] if answer.abstained else judge.judge(q.key_facts, answer_units(answer.blocks))
+            )
+            covered = sum(m.covered for m in matches)
+            results.append(QuestionResult(q.qid, name, len(q.key_facts), covered, answer))
+            if progress:
+                progress(name, done, len(questions))
+        reports.append(SystemReport(name, results))
+    return reports
+
+
+def build_systems(
+    names: Sequence[str], store: SQLiteStore, settings: Settings
+) -> dict[str, AnswerFn]:
+    unknown = [s for s in names if s not in SYSTEMS]
+    if unknown:
+        raise MedciteError(
+            f"unknown system(s): {', '.join(unknown)}", hint="Known: " + ", ".join(SYSTEMS)
+        )
+    if store.count_documents() == 0:
+        raise MedciteError("the store is empty", hint="Run `medcite ingest --default` first.")
+    builders: dict[str, Callable[[SQLiteStore, Settings], AnswerFn]] = {
+        "medcite": medcite_system,
+        "top5": top5_system,
+    }
+    return {name: builders[name](store, settings) for name in names}
+
+
+# --- Agreement with the hand labels ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPair:
+    """A (fact, passage) pair labelled by hand: ids only, texts are resolved at run time."""
+
+    dataset: str
+    question: int
+    fact: int
+    source: str
+    source_id: str
+    ord: int
+    label: bool
+    reason: str
+
+
+def load_labels(path: Path | None = None) -> list[LabelledPair]:
+    """The shipped hand labels (``medcite/eval/data/keyfact_labels.jsonl``) or another file."""
+    if path is None:
+        text = resources.files("medcite.eval").joinpath("data", LABELS_FILE).read_text("utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    pairs = []
+    for line in text.splitlines():
+        if line.strip():
+            row = json.loads(line)
+            row["label"] = bool(row["label"])
+            pairs.append(LabelledPair(**row))
+    return pairs
+
+
+@dataclass(slots=True)
+class ScoredPair:
+    pair: LabelledPair
+    fact: str
+    passage: str
+    cos: np.ndarray = field(repr=False)  # per unit
+    overlap: np.ndarray = field(repr=False)  # per unit
+    fact_words: int = 0
+
+
+@dataclass(slots=True)
+class AgreementReport:
+    thresholds: Thresholds
+    agreement: Agreement
+    missing: int  # labelled pairs whose passage is not in this store
+    pairs: list[tuple[ScoredPair, bool]] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.thresholds
+        return {
+            **self.agreement.to_dict(),
+            "missing_passages": self.missing,
+            "thresholds": {
+                "cos_min": t.cos_min,
+                "overlap_min": t.overlap_min,
+                "overlap_alone": t.overlap_alone,
+                "min_words_alone": t.min_words_alone,
+            },
+        }
+
+
+def score_labelled_pairs(
+    pairs: Sequence[LabelledPair], store: SQLiteStore, medlfqa_folder: Path, judge: KeyFactJudge
+) -> tuple[list[ScoredPair], int]:
+    """Resolve facts and passages, embed once; returns the scored pairs and the missing count."""
+    facts_by_dataset = {
+        name: [row["Must_have"] for row in _medlfqa_rows(dataset_file(name, medlfqa_folder))]
+        for name in sorted({p.dataset for p in pairs})
+    }
+    scored, missing = [], 0
+    for p in pairs:
+        doc = store.find_document(p.source, p.source_id)
+        passage = (
+            next((x for x in store.get_passages(doc.id) if x.ord == p.ord), None) if doc else None
+        )
+        if passage is None:
+            missing += 1
+            continue
+        rows = facts_by_dataset[p.dataset]
+        if p.question >= len(rows) or p.fact >= len(rows[p.question]):
+            raise BenchmarkDataError(
+                f"a label refers to {p.dataset} question {p.question} fact {p.fact}, "
+                f"which {DATASETS[p.dataset]} does not have",
+                hint="--data must be the MedLFQA test folder the labels were made on.",
+            )
+        fact = rows[p.question][p.fact]
+        units = answer_units([[passage.text]])
+        unit_words = [judge.words(u) for u in units]
+        fw = judge.words(fact)
+        cos = judge.vectors(units) @ judge.vectors([fact])[0]
+        ovl = np.array([overlap(fw, w) for w in unit_words], dtype=np.float32)
+        scored.append(ScoredPair(p, fact, passage.text, cos, ovl, len(fw)))
+    return scored, missing
+
+
+def _decide(sp: ScoredPair, t: Thresholds) -> bool:
+    return decide(sp.cos, sp.overlap, sp.fact_words, t).covered
+
+
+def label_agreement(
+    store: SQLiteStore,
+    medlfqa_folder: Path,
+    *,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    judge: KeyFactJudge | None = None,
+    labels: Sequence[LabelledPair] | None = None,
+) -> AgreementReport:
+    """Agreement of the judge with the hand labels on this store's passages."""
+    judge = judge or KeyFactJudge(thresholds=thresholds)
+    scored, missing = score_labelled_pairs(labels or load_labels(), store, medlfqa_folder, judge)
+    if not scored:
+        raise MedciteError(
+            "none of the labelled passages is in this store",
+            hint="The labels refer to the default corpus: run `medcite ingest --default`.",
+        )
+    decisions = [(sp, _decide(sp, thresholds)) for sp in scored]
+    result = agreement([sp.pair.label for sp in scored], [d for _, d in decisions])
+    return AgreementReport(thresholds, result, missing, decisions)
+
+
+def tune_thresholds(scored: Sequence[ScoredPair]) -> tuple[Thresholds, float]:
+    """Coarse grid search for Cohen's kappa (how :data:`DEFAULT_THRESHOLDS` was chosen)."""
+    gold = [sp.pair.label for sp in scored]
+
+    def kappa(t: Thresholds) -> float:
+        return agreement(gold, [_decide(sp, t) for sp in scored]).kappa
+
+    return grid_search(
+        kappa,
+        cos_values=[0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
+        overlap_values=[0.2, 0.3, 0.4, 0.5],
+        alone_values=[0.8, 0.9, 1.0],
+        min_words_values=[3, 5, 8],
+    )
