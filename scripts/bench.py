@@ -368,7 +368,9 @@ def main() -> None:
         raise SystemExit(
             "make bench needs MEDCITE_MIRROR pointing at the shared corpora (../shared/corpora)"
         )
-    parts = set(args.only.split(",")) if args.only else {"ingest", "retrieval", "latency", "answers"}
+    parts = (
+        set(args.only.split(",")) if args.only else {"ingest", "retrieval", "latency", "answers"}
+    )
     shared = Path(mirror_env).resolve().parent
     if "ingest" in parts:
         section = bench_ingest(Path(mirror_env), args.repeat)

@@ -80,16 +80,22 @@ def ingest_folder(store: SQLiteStore, settings: Settings, root: Path) -> IngestR
 def default_corpus(
     mirror: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SQLiteStore, Settings]]:
-    """The real default corpus (MedQuAD, NGC, PubMedQA from the mirror), ingested once per run.
-
-    About half a minute on two cores; tests that need real answers share it read-mostly.
-    """
-    from medcite.cli import _default_targets, _jobs_for
+    """The default corpus (MedQuAD, NGC, PubMedQA) ingested from the mirror into a fresh home,
+    once per session (~30 s), with its keyword index built. Tests share it read-mostly."""
     from medcite.index.updater import update_keyword_index
+    from medcite.ingest.formats import LOADERS_BY_FORMAT
+    from medcite.ingest.sources import DEFAULT_SOURCES, SOURCES, resolve_source
 
     settings = Settings(home=tmp_path_factory.mktemp("default-corpus"), mirror=mirror)
+    jobs = [
+        IngestJob(
+            name,
+            SOURCES[name].files(resolve_source(SOURCES[name], settings)),
+            LOADERS_BY_FORMAT[SOURCES[name].format],
+        )
+        for name in DEFAULT_SOURCES
+    ]
     with SQLiteStore(settings.db_path) as store:
-        jobs = _jobs_for(_default_targets(settings), settings, LoadOptions(), None, 0)
         report = run_ingest(store, jobs, settings)
         assert report.ok, report.errors[:5]
         update_keyword_index(store, settings)

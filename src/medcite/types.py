@@ -258,7 +258,9 @@ class AnswerItem(BaseModel):
 
 
 class AnswerSection(BaseModel):
-    key: str = Field(description="Stable machine name of the section, e.g. causes, when_to_seek_care.")
+    key: str = Field(
+        description="Stable machine name of the section, e.g. causes, when_to_seek_care."
+    )
     title: str
     items: list[AnswerItem] = Field(default_factory=list)
 

@@ -62,7 +62,8 @@ def test_follow_up_by_id_and_clinician_audience(cli_env: Path) -> None:
     assert follow["follow_up_of"] == first["id"] and follow["intent"] == "cause"
 
     result = runner.invoke(
-        app, ["ask", "How is glimmerpox treated?", "--audience", "clinician", "--format", "markdown"]
+        app,
+        ["ask", "How is glimmerpox treated?", "--audience", "clinician", "--format", "markdown"],
     )
     assert result.exit_code == 0
     assert "Level 1" in result.stdout  # clinicians see evidence levels

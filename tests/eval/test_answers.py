@@ -271,9 +271,9 @@ def test_labels_reference_ids_only() -> None:
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_judge_agrees_with_hand_labels(
-    default_store: tuple[SQLiteStore, Settings], medlfqa_folder: Path, judge: KeyFactJudge
+    default_corpus: tuple[SQLiteStore, Settings], medlfqa_folder: Path, judge: KeyFactJudge
 ) -> None:
-    store, _ = default_store
+    store, _ = default_corpus
     report = label_agreement(store, medlfqa_folder, judge=judge)
     assert report.missing == 0  # passage ids are stable across fresh ingests
     assert report.agreement.n == len(load_labels())

@@ -13,7 +13,7 @@ from functools import lru_cache
 from medcite.ingest.chunking import split_sentences
 from medcite.types import Evidence
 
-_WORD_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # hyphens split: beckwith-wiedemann
 
 STOPWORDS = frozenset(
     [
@@ -187,6 +187,26 @@ STOPWORDS = frozenset(
         "going",
         "need",
         "really",
+        "want",
+        "wanted",
+        "information",
+        "info",
+        "like",
+        "anything",
+        "something",
+        "question",
+        "questions",
+        "thank",
+        "thanks",
+        "hi",
+        "hello",
+        "dear",
+        "regarding",
+        "concerning",
+        "look",
+        "looking",
+        "find",
+        "found",
     ]
 )
 
