@@ -97,8 +97,8 @@ DISCLAIMERS: dict[Audience, str] = {
 FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
     Intent.CAUSE: "What causes {x}?",
     Intent.SYMPTOM: "What are the symptoms of {x}?",
-    Intent.DIAGNOSIS: "How is {x} diagnosed?",
-    Intent.TREATMENT: "How is {x} treated?",
+    Intent.DIAGNOSIS: "How {be} {x} diagnosed?",
+    Intent.TREATMENT: "How {be} {x} treated?",
     Intent.PREVENTION: "Can {x} be prevented?",
     Intent.PROGNOSIS: "What is the outlook for {x}?",
     Intent.RISK: "Who is at risk of {x}?",
@@ -446,8 +446,10 @@ class Composer:
             Intent.PROGNOSIS,
             Intent.RISK,
         ]
+        subject = answer.focus.lower()
+        plural = subject.endswith("s") and not subject.endswith(("ss", "is", "us"))
         return [
-            FOLLOW_UP_TEMPLATES[i].format(x=answer.focus.lower())
+            FOLLOW_UP_TEMPLATES[i].format(x=subject, be="are" if plural else "is")
             for i in order
             if i is not answer.intent
         ][:3]
