@@ -8,26 +8,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from medcite.cli import app
+from tests.compose.test_render import REQUIRED_KEYS
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
-
-REQUIRED_KEYS = {
-    "question",
-    "intent",
-    "audience",
-    "abstained",
-    "summary",
-    "sections",
-    "references",
-    "red_flags",
-    "disclaimer",
-    "category",
-    "follow_up_suggestions",
-    "reading_grade",
-    "timings_ms",
-    "id",
-}
 
 
 def _ingest() -> None:

@@ -10,205 +10,21 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from medcite.index.analysis import analyze
 from medcite.ingest.chunking import split_sentences
 from medcite.types import Evidence
 
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")  # hyphens split: beckwith-wiedemann
-
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "either",
-        "few",
-        "for",
-        "from",
-        "further",
-        "get",
-        "gets",
-        "got",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "cause",
-        "causes",
-        "caused",
-        "causing",
-        "symptom",
-        "symptoms",
-        "sign",
-        "signs",
-        "treat",
-        "treatment",
-        "treatments",
-        "treated",
-        "diagnosis",
-        "diagnose",
-        "diagnosed",
-        "test",
-        "tests",
-        "prevent",
-        "prevention",
-        "outlook",
-        "prognosis",
-        "risk",
-        "risks",
-        "happen",
-        "happens",
-        "mean",
-        "means",
-        "get",
-        "getting",
-        "know",
-        "tell",
-        "please",
-        "thing",
-        "things",
-        "help",
-        "much",
-        "many",
-        "way",
-        "ways",
-        "common",
-        "usually",
-        "possible",
-        "best",
-        "go",
-        "going",
-        "need",
-        "really",
-        "want",
-        "wanted",
-        "information",
-        "info",
-        "like",
-        "anything",
-        "something",
-        "question",
-        "questions",
-        "thank",
-        "thanks",
-        "hi",
-        "hello",
-        "dear",
-        "regarding",
-        "concerning",
-        "look",
-        "looking",
-        "find",
-        "found",
-    ]
-)
+# Words of a question that say what is asked or are politeness, not what it is about. They are
+# removed after the keyword analyzer (which already drops grammar stop words), as stems.
+QUESTION_FILLER = """
+    cause causes caused causing symptom symptoms sign signs treat treatment treatments treated
+    diagnosis diagnose diagnosed test tests prevent prevention outlook prognosis risk risks
+    happen happens mean means get getting know tell please thing things help much many way
+    ways common usually possible best go going need really want wanted information info like
+    anything something question questions thank thanks hi hello dear regarding concerning look
+    looking find found
+"""
+_FILLER_STEMS = frozenset(analyze(QUESTION_FILLER))
 
 # Passage kinds whose sentences are study mechanics, grading schemes or boilerplate.
 SKIPPED_KINDS = frozenset(
@@ -242,25 +58,11 @@ _BOILERPLATE_RE = re.compile(
 )
 
 
-def stem(word: str) -> str:
-    """A light suffix strip so "spasms"/"spasm", "cramping"/"cramp" meet."""
-    for suffix in ("ies", "ing", "es", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "ies":
-                return word[:-3] + "y"
-            if suffix == "es" and not word.endswith(("ses", "xes", "zes", "ches", "shes")):
-                return word[:-1]
-            return word[: -len(suffix)]
-    return word
-
-
 @lru_cache(maxsize=65536)
 def content_stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in _WORD_RE.findall(text.lower()) if w not in STOPWORDS)
-
-
-def words(text: str) -> list[str]:
-    return _WORD_RE.findall(text.lower())
+    """Stemmed content words, by the keyword index's analyzer (so "spasms"/"spasm" and the two
+    halves of "Beckwith-Wiedemann" meet as they do in search), question filler removed."""
+    return frozenset(analyze(text)) - _FILLER_STEMS
 
 
 @dataclass(slots=True)

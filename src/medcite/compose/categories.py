@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from medcite.retrieve.query import MAX_NGRAM, Vocabulary
+from medcite.retrieve.query import Vocabulary
 
 MESH_CATEGORIES: dict[str, str] = {
     "C01": "Infections",
@@ -42,8 +42,6 @@ OTHER_CAUSES = "Other causes named by the sources"
 # ("pathological conditions, signs and symptoms"), which collects nearly everything.
 _GENERIC_BRANCHES = ("C23",)
 
-_WORD_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
-
 
 def category_of_tree_numbers(tree_numbers: list[str]) -> str | None:
     branches = [t.split(".")[0] for t in tree_numbers if t.startswith("C")]
@@ -52,26 +50,6 @@ def category_of_tree_numbers(tree_numbers: list[str]) -> str | None:
         if branch in MESH_CATEGORIES:
             return MESH_CATEGORIES[branch]
     return None
-
-
-def mesh_concepts(text: str, vocabulary: Vocabulary) -> list[tuple[str, list[str]]]:
-    """MeSH disease concepts named in ``text``, longest match first, left to right."""
-    words = _WORD_RE.findall(text.lower())
-    found: list[tuple[str, list[str]]] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(MAX_NGRAM, len(words) - i), 0, -1):
-            phrase = " ".join(words[i : i + n])
-            entry = vocabulary.mesh.get(phrase)
-            if entry is None and phrase.endswith("s"):
-                entry = vocabulary.mesh.get(phrase[:-1])
-            if entry is not None and entry.tree_numbers:
-                found.append((entry.name, entry.tree_numbers))
-                i += n
-                break
-        else:
-            i += 1
-    return found
 
 
 _CAUSE_TAIL_RE = re.compile(
@@ -88,10 +66,10 @@ def cause_category(
     count, the condition being explained (``exclude``, e.g. the focus) does not."""
     match = None if whole else _CAUSE_TAIL_RE.search(text)
     tail = text[match.end() :] if match else text
-    for name, trees in mesh_concepts(tail, vocabulary):
-        if name.lower() in exclude:
+    for _, entry in vocabulary.mentions(tail, mesh_only=True):
+        if entry.name.lower() in exclude:
             continue
-        category = category_of_tree_numbers(trees)
+        category = category_of_tree_numbers(entry.tree_numbers)
         if category:
             return category
     return OTHER_CAUSES

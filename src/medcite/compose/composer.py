@@ -266,11 +266,12 @@ class Composer:
             else:
                 continue
             c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
-            c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
             score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
             if c.cues & set(answer_keys):
                 score *= 1.5
             if audience is Audience.PATIENT:
+                # Only patient mode weighs readability; clinicians get sentences as found.
+                c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
                 if c.grade > PATIENT_MAX_GRADE:
                     continue  # too hard to read for a lay reader; clinicians still get it
                 score /= 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from medcite.ingest.chunking import split_sentences
-from medcite.retrieve.query import MAX_NGRAM, Vocabulary
+from medcite.retrieve.query import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Passage
 
@@ -27,26 +27,6 @@ class Definition:
     passage: Passage
     start: int
     end: int
-
-
-def terms_in(text: str, vocabulary: Vocabulary) -> list[tuple[str, str]]:
-    """(term as written, concept name) for vocabulary phrases in ``text``, longest first."""
-    tokens = list(_WORD_RE.finditer(text))
-    lowered = [t.group(0).lower() for t in tokens]
-    found: list[tuple[str, str]] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
-            phrase = " ".join(lowered[i : i + n])
-            entry = vocabulary.corpus.get(phrase) or vocabulary.mesh.get(phrase)
-            if entry is not None:
-                written = text[tokens[i].start() : tokens[i + n - 1].end()]
-                found.append((written, entry.name))
-                i += n
-                break
-        else:
-            i += 1
-    return found
 
 
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
@@ -98,7 +78,8 @@ class GlossFinder:
 
     def for_text(self, text: str, *, exclude: set[str]) -> list[Definition]:
         out = []
-        for written, concept in terms_in(text, self.vocabulary):
+        for written, entry in self.vocabulary.mentions(text):
+            concept = entry.name
             if concept.lower() in exclude or written.lower() in exclude:
                 continue
             if not looks_technical(written):

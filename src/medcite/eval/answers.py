@@ -24,8 +24,6 @@ judged by :class:`medcite.eval.keyfacts.KeyFactJudge`; an abstention covers no f
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 import statistics
 import time
@@ -241,20 +239,13 @@ def medcite_system(
     store: SQLiteStore, settings: Settings, audience: Audience = Audience.PATIENT
 ) -> AnswerFn:
     """The composer: its quoted statements, in article order, as one block."""
-    # Looked up at run time: the composer is optional for this module (the baseline runs alone).
-    composer_cls: Any = getattr(importlib.import_module("medcite.compose"), "Composer", None)
-    if composer_cls is None:
-        raise MedciteError(
-            "the answer composer is not available in this build",
-            hint="Evaluate --systems top5, or update medcite.",
-        )
-    composer = composer_cls.open(store, settings)
-    # Benchmark answers are not kept in the user's answer history.
-    no_save = {"save": False} if "save" in inspect.signature(composer.ask).parameters else {}
+    from medcite.compose import Composer
+
+    composer = Composer.open(store, settings)
 
     def answer(question: str) -> SystemAnswer:
         started = time.perf_counter()
-        result = composer.ask(question, audience=audience, **no_save)
+        result = composer.ask(question, audience=audience, save=False)  # not user history
         wall = (time.perf_counter() - started) * 1000
         texts = [] if result.abstained else [item.text for item in result.statements()]
         grade = result.reading_grade

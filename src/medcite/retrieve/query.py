@@ -76,6 +76,7 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
 ]
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+_SPAN_RE = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")  # the same words, case kept
 MAX_NGRAM = 6
 
 
@@ -185,6 +186,32 @@ class Vocabulary:
                     self.corpus[key] = _Entry(
                         focus, "corpus", synonyms=[n for n in names if _norm(n) != key]
                     )
+
+    def mentions(self, text: str, *, mesh_only: bool = False) -> list[tuple[str, _Entry]]:
+        """Concepts named in ``text``, left to right, longest match first: (words as written,
+        entry). Corpus topic names count unless ``mesh_only``; a plural matches its singular."""
+        tokens = list(_SPAN_RE.finditer(text))
+        lowered = [t.group(0).lower() for t in tokens]
+        found: list[tuple[str, _Entry]] = []
+        i = 0
+        while i < len(tokens):
+            for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
+                phrase = " ".join(lowered[i : i + n])
+                entry = self._lookup(phrase, mesh_only)
+                if entry is None and phrase.endswith("s"):
+                    entry = self._lookup(phrase[:-1], mesh_only)
+                if entry is not None:
+                    found.append((text[tokens[i].start() : tokens[i + n - 1].end()], entry))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+    def _lookup(self, phrase: str, mesh_only: bool) -> _Entry | None:
+        if mesh_only:
+            return self.mesh.get(phrase)
+        return self.corpus.get(phrase) or self.mesh.get(phrase)
 
     def find_focus(self, question: str) -> Concept | None:
         """The longest vocabulary phrase in the question (corpus names win ties: they are topics)."""
