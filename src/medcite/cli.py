@@ -33,7 +33,7 @@ from medcite.ingest.sources import (
     mirror_location,
     resolve_source,
 )
-from medcite.retrieve.hybrid import HybridRetriever
+from medcite.retrieve.hybrid import HybridRetriever, evidence_json
 from medcite.store.base import IndexState
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Answer, Audience, DocType, Evidence
@@ -353,27 +353,6 @@ def runs(
 
 
 # ------------------------------------------------------------------------------- search and ask
-def _evidence_json(ev: Evidence, n: int) -> dict[str, Any]:
-    d, p = ev.document, ev.passage
-    return {
-        "n": n,
-        "passage_id": p.id,
-        "document_id": d.id,
-        "title": d.title,
-        "section": p.section,
-        "text": p.text,
-        "doc_type": d.doc_type.value,
-        "type_label": d.doc_type.label,
-        "evidence_level": int(d.evidence_level),
-        "year": d.year,
-        "source": d.source,
-        "organisation": d.organisation,
-        "url": d.url,
-        "score": round(ev.score, 4),
-        "score_parts": ev.score_parts,
-    }
-
-
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Search words or a question.")],
@@ -390,7 +369,7 @@ def search(
     hits = _guard(body)
     if as_json:
         _print_json(
-            {"query": query, "results": [_evidence_json(h, i + 1) for i, h in enumerate(hits)]}
+            {"query": query, "results": [evidence_json(h, i + 1) for i, h in enumerate(hits)]}
         )
         return
     if not hits:
@@ -579,6 +558,11 @@ def eval_answers(
     for row in rows:
         table.add_row(*("—" if v is None else str(v) for v in row.values()))
     out.print(table)
+
+
+from medcite.web.commands import register as _register_web  # noqa: E402 - needs the helpers above
+
+_register_web(app, _guard, _print_json)
 
 
 def main() -> None:

@@ -92,6 +92,40 @@ class Settings(BaseSettings):
             "For institutional mirrors served over HTTP."
         ),
     )
+    allow_anonymous_ask: bool = Field(
+        default=True,
+        description="`medcite serve`: visitors who are not signed in may ask questions and search.",
+    )
+    allow_anonymous_read: bool = Field(
+        default=True,
+        description=(
+            "`medcite serve`: visitors who are not signed in may read approved articles. Drafts "
+            "and articles in review are never shown to them."
+        ),
+    )
+    review_interval_days: int = Field(
+        default=365,
+        ge=1,
+        description=(
+            "An approved article is due for re-review this many days after its last review (it "
+            "is also due as soon as a newer source on its topic is ingested)."
+        ),
+    )
+    session_ttl_hours: float = Field(
+        default=12.0, gt=0, description="`medcite serve`: how long a browser sign-in lasts."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description=(
+            "`medcite serve`: mark session cookies Secure (sent over HTTPS only). Turn on when "
+            "serving behind TLS."
+        ),
+    )
+    max_request_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        description="`medcite serve`: larger request bodies are refused with 413.",
+    )
 
     @property
     def db_path(self) -> Path:

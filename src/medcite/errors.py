@@ -93,3 +93,43 @@ class QueryError(MedciteError):
     code = "bad_query"
     exit_code = 2
     http_status = 400
+
+
+class NotFoundError(MedciteError):
+    """The thing asked for does not exist (or the caller may not know that it does)."""
+
+    code = "not_found"
+    exit_code = 2
+    http_status = 404
+
+
+class AuthenticationError(MedciteError):
+    """No valid credentials (token, session or password) were given."""
+
+    code = "unauthenticated"
+    exit_code = 2
+    http_status = 401
+
+
+class PermissionDeniedError(MedciteError):
+    """The caller is known but their role does not allow this."""
+
+    code = "forbidden"
+    exit_code = 2
+    http_status = 403
+
+
+class ConflictError(MedciteError):
+    """The action does not fit the current state (e.g. approving a draft)."""
+
+    code = "conflict"
+    exit_code = 2
+    http_status = 409
+
+
+class InvalidRequestError(MedciteError):
+    """A request is well-formed but its values are unusable."""
+
+    code = "invalid_request"
+    exit_code = 2
+    http_status = 422

@@ -347,3 +347,90 @@ class Answer(BaseModel):
             if note.weaker is not None:
                 items.append(note.weaker)
         return items
+
+
+# --- Articles and review -----------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """What a user may do; each role includes the rights of the ones before it, except that
+    editors and reviewers are separate duties (admin holds both)."""
+
+    READER = "reader"
+    EDITOR = "editor"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class ArticleStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+class User(BaseModel):
+    id: int
+    name: str
+    display_name: str
+    role: Role
+    disabled: bool = False
+    created_at: str | None = None
+
+
+class ReviewComment(BaseModel):
+    """A reviewer's comment on one section of one version."""
+
+    section_key: str
+    comment: str
+
+
+class AuditEvent(BaseModel):
+    """One review transition, as the append-only audit log keeps it."""
+
+    id: int
+    article_id: str
+    version: int
+    version_hash: str
+    actor: str
+    action: str
+    from_status: ArticleStatus | None
+    to_status: ArticleStatus
+    comment: str | None = None
+    section_comments: list[ReviewComment] = Field(default_factory=list)
+    at: str
+
+
+class ArticleVersion(BaseModel):
+    version: int
+    title: str
+    content_hash: str
+    answer_id: str | None = None
+    edit_note: str | None = None
+    created_by: str | None = None
+    created_at: str
+    approved: bool = False
+    answer: Answer | None = Field(default=None, description="The article body (a composed answer).")
+
+
+class Article(BaseModel):
+    """A saved answer moving through review; readers see its newest approved version."""
+
+    id: str
+    title: str
+    question: str
+    audience: Audience
+    focus: str | None = None
+    category: str | None = None
+    status: ArticleStatus
+    current_version: int
+    published_version: int | None = None
+    created_by: str | None = None
+    created_at: str
+    updated_at: str
+    last_reviewed_at: str | None = None
+    last_reviewed_by: str | None = None
+    stale: bool = Field(default=False, description="Approved but due for re-review.")
+    stale_reason: str | None = None
+    versions: list[ArticleVersion] = Field(default_factory=list)

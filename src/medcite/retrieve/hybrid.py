@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 from dataclasses import dataclass, field
+from typing import Any
 
 from medcite.config import Settings
 from medcite.index.dense import DenseIndex
@@ -126,3 +127,25 @@ class HybridRetriever:
                 )
             )
         return out
+
+
+def evidence_json(ev: Evidence, n: int) -> dict[str, Any]:
+    """One search hit as JSON (CLI `search --json` and `GET /api/search`)."""
+    d, p = ev.document, ev.passage
+    return {
+        "n": n,
+        "passage_id": p.id,
+        "document_id": d.id,
+        "title": d.title,
+        "section": p.section,
+        "text": p.text,
+        "doc_type": d.doc_type.value,
+        "type_label": d.doc_type.label,
+        "evidence_level": int(d.evidence_level),
+        "year": d.year,
+        "source": d.source,
+        "organisation": d.organisation,
+        "url": d.url,
+        "score": round(ev.score, 4),
+        "score_parts": ev.score_parts,
+    }

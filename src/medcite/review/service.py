@@ -1,0 +1,646 @@
+"""The review store: users, credentials, articles, versions and the audit log, in SQLite.
+
+It shares the store's database file (tables from migration 007). Every state change runs in
+one transaction together with its audit-log row, so the log can never miss a transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from medcite.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from medcite.review.credentials import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_secret,
+    new_token,
+    secret_hash,
+    verify_password,
+)
+from medcite.review.workflow import (
+    Action,
+    can_see_unpublished,
+    format_time,
+    next_status,
+    review_due,
+    status_after_edit,
+)
+from medcite.types import (
+    Answer,
+    Article,
+    ArticleStatus,
+    ArticleVersion,
+    AuditEvent,
+    ReviewComment,
+    Role,
+    User,
+    stable_json,
+)
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
+MAX_TITLE = 300
+MAX_COMMENT = 5000
+
+
+def content_hash(title: str, answer: Answer) -> str:
+    """What the audit log cites: the article's words, not when or how fast they were composed."""
+    body = answer.model_dump(mode="json", exclude={"id", "timings_ms", "created_at"})
+    return hashlib.sha256(stable_json({"title": title, "answer": body}).encode()).hexdigest()
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"],
+        name=row["name"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+    )
+
+
+class ReviewStore:
+    """Users, sessions, tokens and articles on one SQLite connection (callers serialise use)."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        review_interval_days: int = 365,
+        session_ttl: dt.timedelta = dt.timedelta(hours=12),
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.conn = conn
+        self.review_interval_days = review_interval_days
+        self.session_ttl = session_ttl
+        self.clock = clock
+
+    def _now(self) -> str:
+        return format_time(self.clock())
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- users -----------------------------------------------------------------------------
+    def add_user(
+        self,
+        name: str,
+        role: Role,
+        *,
+        display_name: str | None = None,
+        password: str | None = None,
+    ) -> User:
+        if not _NAME_RE.match(name):
+            raise InvalidRequestError(
+                f"invalid user name {name!r}",
+                hint="2-64 characters: letters, digits, '.', '_', '@', '-'.",
+            )
+        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidRequestError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+        try:
+            cur = self.conn.execute(
+                "INSERT INTO users(name, display_name, role, password_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    name,
+                    (display_name or name).strip()[:120] or name,
+                    role.value,
+                    hash_password(password) if password else None,
+                    self._now(),
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise ConflictError(f"a user named {name!r} already exists") from exc
+        user = self.get_user(int(cur.lastrowid or 0))
+        assert user is not None
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        row = self.conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return _user(row) if row else None
+
+    def find_user(self, name: str) -> User | None:
+        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return _user(row) if row else None
+
+    def list_users(self) -> list[User]:
+        return [_user(r) for r in self.conn.execute("SELECT * FROM users ORDER BY name")]
+
+    def set_password(self, name: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidRequestError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+        cur = self.conn.execute(
+            "UPDATE users SET password_hash = ? WHERE name = ?", (hash_password(password), name)
+        )
+        if cur.rowcount == 0:
+            raise NotFoundError(f"no user named {name!r}")
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        cur = self.conn.execute(
+            "UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name)
+        )
+        if cur.rowcount == 0:
+            raise NotFoundError(f"no user named {name!r}")
+        if disabled:
+            self.conn.execute(
+                "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)",
+                (name,),
+            )
+
+    def check_password(self, name: str, password: str) -> User:
+        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        # Hash even for unknown names so that timing does not reveal which names exist.
+        ok = verify_password(password, row["password_hash"] if row else hash_password("x" * 12))
+        if not row or not ok or row["disabled"]:
+            raise AuthenticationError("wrong user name or password")
+        return _user(row)
+
+    # -- API tokens ------------------------------------------------------------------------
+    def create_token(self, user_name: str, label: str = "api") -> str:
+        """A new token for ``user_name``; the secret is returned once and stored hashed."""
+        user = self.find_user(user_name)
+        if user is None:
+            raise NotFoundError(f"no user named {user_name!r}")
+        token = new_token()
+        self.conn.execute(
+            "INSERT INTO api_tokens(user_id, label, prefix, token_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user.id, label[:80], token[:10], secret_hash(token), self._now()),
+        )
+        return token
+
+    def list_tokens(self, user_name: str | None = None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT t.id, u.name AS user, t.label, t.prefix, t.created_at, t.last_used_at,"
+            " t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
+        )
+        args: tuple[Any, ...] = ()
+        if user_name:
+            sql += " WHERE u.name = ?"
+            args = (user_name,)
+        return [dict(r) for r in self.conn.execute(sql + " ORDER BY t.id", args)]
+
+    def revoke_token(self, token_id: int) -> None:
+        cur = self.conn.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (self._now(), token_id),
+        )
+        if cur.rowcount == 0:
+            raise NotFoundError(f"no active token with id {token_id}")
+
+    def user_for_token(self, token: str) -> User | None:
+        row = self.conn.execute(
+            "SELECT u.*, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id"
+            " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
+            (secret_hash(token),),
+        ).fetchone()
+        if row is None:
+            return None
+        self.conn.execute(
+            "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (self._now(), row["token_id"])
+        )
+        return _user(row)
+
+    # -- browser sessions ------------------------------------------------------------------
+    def create_session(self, user: User) -> tuple[str, str]:
+        """A new session for ``user``: (cookie secret, CSRF token)."""
+        secret, csrf = new_secret(), new_secret()
+        now = self.clock()
+        self.conn.execute(
+            "INSERT INTO web_sessions(id_hash, user_id, csrf_token, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                secret_hash(secret),
+                user.id,
+                csrf,
+                format_time(now),
+                format_time(now + self.session_ttl),
+            ),
+        )
+        return secret, csrf
+
+    def session(self, secret: str) -> tuple[User, str] | None:
+        """The user and CSRF token of a live session, or None."""
+        row = self.conn.execute(
+            "SELECT u.*, s.csrf_token FROM web_sessions s JOIN users u ON u.id = s.user_id"
+            " WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+            (secret_hash(secret), self._now()),
+        ).fetchone()
+        return (_user(row), row["csrf_token"]) if row else None
+
+    def end_session(self, secret: str) -> None:
+        self.conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", (secret_hash(secret),))
+        self.conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (self._now(),))
+
+    # -- articles --------------------------------------------------------------------------
+    def create_article(self, answer: Answer, actor: User | None, title: str | None = None) -> Article:
+        _require(actor, {Role.EDITOR, Role.ADMIN}, "create articles")
+        assert actor is not None
+        if answer.abstained or not answer.statements():
+            raise InvalidRequestError(
+                "an abstained answer cannot become an article",
+                hint="Ask a question the corpus covers, or ingest sources on the topic first.",
+            )
+        title = _clean_title(title or answer.question)
+        article_id = secrets.token_hex(6)
+        digest = content_hash(title, answer)
+        now = self._now()
+        with self._tx():
+            self.conn.execute(
+                "INSERT INTO articles(id, title, question, audience, focus, category, status,"
+                " current_version, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?)",
+                (
+                    article_id,
+                    title,
+                    answer.question,
+                    answer.audience.value,
+                    answer.focus,
+                    answer.category,
+                    actor.id,
+                    now,
+                    now,
+                ),
+            )
+            self._add_version(article_id, 1, title, answer, digest, actor, "created from answer")
+            self._log(article_id, 1, digest, actor, "create", None, ArticleStatus.DRAFT, None, [])
+        return self.get_article(article_id, actor)
+
+    def _add_version(
+        self,
+        article_id: str,
+        version: int,
+        title: str,
+        answer: Answer,
+        digest: str,
+        actor: User,
+        note: str | None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO article_versions(article_id, version, title, answer_json, content_hash,"
+            " answer_id, edit_note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                version,
+                title,
+                answer.model_dump_json(),
+                digest,
+                answer.id or None,
+                note,
+                actor.id,
+                self._now(),
+            ),
+        )
+
+    def _log(
+        self,
+        article_id: str,
+        version: int,
+        digest: str,
+        actor: User,
+        action: str,
+        from_status: ArticleStatus | None,
+        to_status: ArticleStatus,
+        comment: str | None,
+        section_comments: list[ReviewComment],
+    ) -> None:
+        cur = self.conn.execute(
+            "INSERT INTO review_events(article_id, version, version_hash, actor_id, actor_name,"
+            " action, from_status, to_status, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                version,
+                digest,
+                actor.id,
+                actor.display_name,
+                action,
+                from_status.value if from_status else None,
+                to_status.value,
+                comment,
+                self._now(),
+            ),
+        )
+        for sc in section_comments:
+            self.conn.execute(
+                "INSERT INTO review_comments(event_id, article_id, version, section_key, comment)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (cur.lastrowid, article_id, version, sc.section_key, sc.comment),
+            )
+
+    def _row(self, article_id: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT * FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article with id {article_id!r}")
+        return row
+
+    def _version_row(self, article_id: str, version: int) -> sqlite3.Row:
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT * FROM article_versions WHERE article_id = ? AND version = ?",
+            (article_id, version),
+        ).fetchone()
+        assert row is not None, "articles always point at an existing version"
+        return row
+
+    def edit_article(
+        self,
+        article_id: str,
+        actor: User | None,
+        *,
+        title: str | None = None,
+        answer: Answer | None = None,
+        note: str | None = None,
+    ) -> Article:
+        """Make a new version with a new title and/or body; see :mod:`medcite.review.editing`."""
+        row = self._visible_row(article_id, actor)
+        status = ArticleStatus(row["status"])
+        new_status = status_after_edit(status, actor.role if actor else None)
+        assert actor is not None
+        current = self._version_row(article_id, row["current_version"])
+        new_title = _clean_title(title) if title is not None else current["title"]
+        body = answer or Answer.model_validate_json(current["answer_json"])
+        digest = content_hash(new_title, body)
+        if digest == current["content_hash"]:
+            raise ConflictError("the edit changes nothing")
+        version = row["current_version"] + 1
+        with self._tx():
+            self._add_version(article_id, version, new_title, body, digest, actor, _clip(note))
+            self.conn.execute(
+                "UPDATE articles SET title = ?, status = ?, current_version = ?, updated_at = ?,"
+                " category = COALESCE(?, category) WHERE id = ?",
+                (new_title, new_status.value, version, self._now(), body.category, article_id),
+            )
+            self._log(article_id, version, digest, actor, "edit", status, new_status, _clip(note), [])
+        return self.get_article(article_id, actor)
+
+    def act(
+        self,
+        article_id: str,
+        action: Action,
+        actor: User | None,
+        *,
+        comment: str | None = None,
+        section_comments: list[ReviewComment] | None = None,
+    ) -> Article:
+        """Move an article through the workflow; the transition is written to the audit log."""
+        row = self._visible_row(article_id, actor)
+        status = ArticleStatus(row["status"])
+        new_status = next_status(status, action, actor.role if actor else None)
+        assert actor is not None
+        version = row["current_version"]
+        current = self._version_row(article_id, version)
+        comments = [
+            ReviewComment(section_key=c.section_key[:80], comment=_clip(c.comment) or "")
+            for c in section_comments or []
+            if c.comment.strip()
+        ]
+        if action is Action.REQUEST_CHANGES and not (comment or "").strip() and not comments:
+            raise InvalidRequestError("say what needs to change: a comment is required")
+        if action is Action.APPROVE and current["created_by"] == actor.id:
+            raise PermissionDeniedError(
+                "you wrote this version: another reviewer must approve it",
+                hint="Approval needs a second person (four-eyes rule).",
+            )
+        now = self._now()
+        with self._tx():
+            if action is Action.APPROVE:
+                if not current["approved"]:
+                    self.conn.execute(
+                        "UPDATE article_versions SET approved = 1 WHERE article_id = ? AND version = ?",
+                        (article_id, version),
+                    )
+                self.conn.execute(
+                    "UPDATE articles SET published_version = ?, last_reviewed_at = ?,"
+                    " last_reviewed_by = ? WHERE id = ?",
+                    (version, now, actor.id, article_id),
+                )
+            self.conn.execute(
+                "UPDATE articles SET status = ?, updated_at = ? WHERE id = ?",
+                (new_status.value, now, article_id),
+            )
+            self._log(
+                article_id,
+                version,
+                current["content_hash"],
+                actor,
+                action.value,
+                status,
+                new_status,
+                _clip(comment),
+                comments,
+            )
+        return self.get_article(article_id, actor)
+
+    def _visible_row(self, article_id: str, viewer: User | None) -> sqlite3.Row:
+        row = self._row(article_id)
+        if row["published_version"] is None and not can_see_unpublished(_role(viewer)):
+            # Unpublished articles do not exist for readers: 404, not 403.
+            raise NotFoundError(f"no article with id {article_id!r}")
+        return row
+
+    def get_article(self, article_id: str, viewer: User | None, *, bodies: bool = True) -> Article:
+        """The article as ``viewer`` may see it: staff get every version, readers the published one."""
+        row = self._visible_row(article_id, viewer)
+        article = self._article(row)
+        staff = can_see_unpublished(_role(viewer))
+        sql = "SELECT v.*, u.display_name AS author FROM article_versions v"
+        sql += " LEFT JOIN users u ON u.id = v.created_by WHERE v.article_id = ?"
+        args: tuple[Any, ...] = (article_id,)
+        if not staff:
+            sql += " AND v.version = ?"
+            args = (article_id, row["published_version"])
+        for v in self.conn.execute(sql + " ORDER BY v.version DESC", args):
+            article.versions.append(
+                ArticleVersion(
+                    version=v["version"],
+                    title=v["title"],
+                    content_hash=v["content_hash"],
+                    answer_id=v["answer_id"],
+                    edit_note=v["edit_note"],
+                    created_by=v["author"],
+                    created_at=v["created_at"],
+                    approved=bool(v["approved"]),
+                    answer=Answer.model_validate_json(v["answer_json"]) if bodies else None,
+                )
+            )
+        if not staff:
+            # Readers see the published title even while a newer draft is being edited.
+            article.title = article.versions[0].title
+            article.current_version = article.versions[0].version
+            article.status = ArticleStatus.APPROVED
+        return article
+
+    def _article(self, row: sqlite3.Row) -> Article:
+        names = {
+            r["id"]: r["display_name"]
+            for r in self.conn.execute(
+                "SELECT id, display_name FROM users WHERE id IN (?, ?)",
+                (row["created_by"], row["last_reviewed_by"]),
+            )
+        }
+        article = Article(
+            id=row["id"],
+            title=row["title"],
+            question=row["question"],
+            audience=row["audience"],
+            focus=row["focus"],
+            category=row["category"],
+            status=ArticleStatus(row["status"]),
+            current_version=row["current_version"],
+            published_version=row["published_version"],
+            created_by=names.get(row["created_by"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            last_reviewed_at=row["last_reviewed_at"],
+            last_reviewed_by=names.get(row["last_reviewed_by"]),
+        )
+        article.stale_reason = self._stale_reason(row)
+        article.stale = article.stale_reason is not None
+        return article
+
+    def _stale_reason(self, row: sqlite3.Row) -> str | None:
+        if row["published_version"] is None:
+            return None
+        if review_due(row["last_reviewed_at"], self.clock(), self.review_interval_days):
+            return f"last reviewed more than {self.review_interval_days} days ago"
+        if row["focus"]:
+            newer = self.conn.execute(
+                "SELECT title FROM documents WHERE focus = ? COLLATE NOCASE AND created_at > ?"
+                " ORDER BY created_at DESC LIMIT 1",
+                (row["focus"], row["last_reviewed_at"]),
+            ).fetchone()
+            if newer:
+                return f"a newer source on {row['focus']} was ingested: {newer['title']}"
+        return None
+
+    def list_articles(
+        self,
+        viewer: User | None,
+        *,
+        status: ArticleStatus | None = None,
+        category: str | None = None,
+        query: str | None = None,
+        limit: int = 100,
+    ) -> list[Article]:
+        """Articles ``viewer`` may see, newest first; readers see published ones only."""
+        where, args = [], []
+        if not can_see_unpublished(_role(viewer)):
+            where.append("published_version IS NOT NULL")
+        if status is not None:
+            where.append("status = ?")
+            args.append(status.value)
+        if category:
+            where.append("category = ?")
+            args.append(category)
+        if query:
+            where.append("(title LIKE ? ESCAPE '\\' OR question LIKE ? ESCAPE '\\')")
+            like = "%" + re.sub(r"([%_\\])", r"\\\1", query.strip()) + "%"
+            args += [like, like]
+        sql = "SELECT id FROM articles"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY updated_at DESC LIMIT ?"
+        ids = [r[0] for r in self.conn.execute(sql, (*args, max(1, min(limit, 500))))]
+        return [self.get_article(i, viewer, bodies=False) for i in ids]
+
+    def categories(self, viewer: User | None) -> list[tuple[str, int]]:
+        """Filed-under categories with article counts, for browsing."""
+        sql = "SELECT COALESCE(category, 'Other'), count(*) FROM articles"
+        if not can_see_unpublished(_role(viewer)):
+            sql += " WHERE published_version IS NOT NULL"
+        sql += " GROUP BY 1 ORDER BY 1"
+        return [(r[0], r[1]) for r in self.conn.execute(sql)]
+
+    def review_queue(self, viewer: User | None) -> dict[str, list[Article]]:
+        """The reviewer dashboard: waiting, in review, sent back, and approved-but-stale."""
+        _require(viewer, {Role.REVIEWER, Role.ADMIN}, "see the review queue")
+        approved = self.list_articles(viewer, status=ArticleStatus.APPROVED, limit=500)
+        return {
+            "submitted": self.list_articles(viewer, status=ArticleStatus.SUBMITTED, limit=500),
+            "under_review": self.list_articles(viewer, status=ArticleStatus.UNDER_REVIEW, limit=500),
+            "changes_requested": self.list_articles(
+                viewer, status=ArticleStatus.CHANGES_REQUESTED, limit=500
+            ),
+            "stale": [a for a in approved if a.stale],
+        }
+
+    def audit_log(self, article_id: str, viewer: User | None) -> list[AuditEvent]:
+        _require(viewer, {Role.EDITOR, Role.REVIEWER, Role.ADMIN}, "read the audit log")
+        self._row(article_id)
+        comments: dict[int, list[ReviewComment]] = {}
+        for c in self.conn.execute(
+            "SELECT event_id, section_key, comment FROM review_comments WHERE article_id = ?"
+            " ORDER BY id",
+            (article_id,),
+        ):
+            comments.setdefault(c["event_id"], []).append(
+                ReviewComment(section_key=c["section_key"], comment=c["comment"])
+            )
+        return [
+            AuditEvent(
+                id=r["id"],
+                article_id=r["article_id"],
+                version=r["version"],
+                version_hash=r["version_hash"],
+                actor=r["actor_name"],
+                action=r["action"],
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                comment=r["comment"],
+                section_comments=comments.get(r["id"], []),
+                at=r["at"],
+            )
+            for r in self.conn.execute(
+                "SELECT * FROM review_events WHERE article_id = ? ORDER BY id", (article_id,)
+            )
+        ]
+
+
+def _role(user: User | None) -> Role | None:
+    return user.role if user else None
+
+
+def _require(user: User | None, roles: set[Role], what: str) -> None:
+    if user is None:
+        raise AuthenticationError(f"sign in to {what}")
+    if user.role not in roles:
+        raise PermissionDeniedError(f"a {user.role.value} may not {what}")
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidRequestError("an article needs a title")
+    if len(title) > MAX_TITLE:
+        raise InvalidRequestError(f"titles are at most {MAX_TITLE} characters")
+    return title
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > MAX_COMMENT:
+        raise InvalidRequestError(f"comments are at most {MAX_COMMENT} characters")
+    return text or None
