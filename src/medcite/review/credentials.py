@@ -46,7 +46,7 @@ def verify_password(password: str, stored: str | None) -> bool:
             n=int(n),
             r=int(r),
             p=int(p),
-            dklen=len(expected),
+            dklen=32,
         )
     except (ValueError, TypeError):
         return False

@@ -7,6 +7,7 @@ one transaction together with its audit-log row, so the log can never miss a tra
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -169,8 +170,9 @@ class ReviewStore:
 
     def check_password(self, name: str, password: str) -> User:
         row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        # Hash even for unknown names so that timing does not reveal which names exist.
-        ok = verify_password(password, row["password_hash"] if row else hash_password("x" * 12))
+        stored = row["password_hash"] if row else None
+        # One scrypt run whatever the account, so timing does not reveal which names exist.
+        ok = verify_password(password, stored or _dummy_hash()) and stored is not None
         if not row or not ok or row["disabled"]:
             raise AuthenticationError("wrong user name or password")
         return _user(row)
@@ -253,7 +255,9 @@ class ReviewStore:
         self.conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (self._now(),))
 
     # -- articles --------------------------------------------------------------------------
-    def create_article(self, answer: Answer, actor: User | None, title: str | None = None) -> Article:
+    def create_article(
+        self, answer: Answer, actor: User | None, title: str | None = None
+    ) -> Article:
         _require(actor, {Role.EDITOR, Role.ADMIN}, "create articles")
         assert actor is not None
         if answer.abstained or not answer.statements():
@@ -380,6 +384,11 @@ class ReviewStore:
         current = self._version_row(article_id, row["current_version"])
         new_title = _clean_title(title) if title is not None else current["title"]
         body = answer or Answer.model_validate_json(current["answer_json"])
+        if body.abstained or not body.statements():
+            raise InvalidRequestError(
+                "the new body has no statements (the corpus no longer answers the question)",
+                hint="Keep the current version, or ingest sources on the topic and recompose.",
+            )
         digest = content_hash(new_title, body)
         if digest == current["content_hash"]:
             raise ConflictError("the edit changes nothing")
@@ -391,7 +400,9 @@ class ReviewStore:
                 " category = COALESCE(?, category) WHERE id = ?",
                 (new_title, new_status.value, version, self._now(), body.category, article_id),
             )
-            self._log(article_id, version, digest, actor, "edit", status, new_status, _clip(note), [])
+            self._log(
+                article_id, version, digest, actor, "edit", status, new_status, _clip(note), []
+            )
         return self.get_article(article_id, actor)
 
     def act(
@@ -488,6 +499,11 @@ class ReviewStore:
             # Readers see the published title even while a newer draft is being edited.
             article.title = article.versions[0].title
             article.current_version = article.versions[0].version
+            article.category = self.conn.execute(
+                "SELECT json_extract(answer_json, '$.category') FROM article_versions"
+                " WHERE article_id = ? AND version = ?",
+                (article_id, row["published_version"]),
+            ).fetchone()[0]
             article.status = ArticleStatus.APPROVED
         return article
 
@@ -526,12 +542,12 @@ class ReviewStore:
             return f"last reviewed more than {self.review_interval_days} days ago"
         if row["focus"]:
             newer = self.conn.execute(
-                "SELECT title FROM documents WHERE focus = ? COLLATE NOCASE AND created_at > ?"
-                " ORDER BY created_at DESC LIMIT 1",
-                (row["focus"], row["last_reviewed_at"]),
+                "SELECT title FROM documents WHERE focus = ? COLLATE NOCASE"
+                " AND (created_at > ? OR updated_at > ?) ORDER BY updated_at DESC LIMIT 1",
+                (row["focus"], row["last_reviewed_at"], row["last_reviewed_at"]),
             ).fetchone()
             if newer:
-                return f"a newer source on {row['focus']} was ingested: {newer['title']}"
+                return f"a newer or revised source on {row['focus']} was ingested: {newer['title']}"
         return None
 
     def list_articles(
@@ -543,32 +559,50 @@ class ReviewStore:
         query: str | None = None,
         limit: int = 100,
     ) -> list[Article]:
-        """Articles ``viewer`` may see, newest first; readers see published ones only."""
+        """Articles ``viewer`` may see, newest first.
+
+        Staff filter on the current version. Readers see published versions only, so their
+        filters apply to the published title and category (never to words of a newer draft).
+        """
+        staff = can_see_unpublished(_role(viewer))
         where, args = [], []
-        if not can_see_unpublished(_role(viewer)):
-            where.append("published_version IS NOT NULL")
-        if status is not None:
-            where.append("status = ?")
-            args.append(status.value)
+        if staff:
+            title, cat = "a.title", "a.category"
+            sql = "SELECT a.id FROM articles a"
+            if status is not None:
+                where.append("a.status = ?")
+                args.append(status.value)
+        else:
+            if status not in (None, ArticleStatus.APPROVED):
+                return []  # readers see published articles only; to them they are approved
+            title, cat = "v.title", "json_extract(v.answer_json, '$.category')"
+            sql = (
+                "SELECT a.id FROM articles a JOIN article_versions v"
+                " ON v.article_id = a.id AND v.version = a.published_version"
+            )
         if category:
-            where.append("category = ?")
+            where.append(f"{cat} = ?")
             args.append(category)
         if query:
-            where.append("(title LIKE ? ESCAPE '\\' OR question LIKE ? ESCAPE '\\')")
+            where.append(f"({title} LIKE ? ESCAPE '\\' OR a.question LIKE ? ESCAPE '\\')")
             like = "%" + re.sub(r"([%_\\])", r"\\\1", query.strip()) + "%"
             args += [like, like]
-        sql = "SELECT id FROM articles"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY updated_at DESC LIMIT ?"
+        sql += " ORDER BY a.updated_at DESC LIMIT ?"
         ids = [r[0] for r in self.conn.execute(sql, (*args, max(1, min(limit, 500))))]
         return [self.get_article(i, viewer, bodies=False) for i in ids]
 
     def categories(self, viewer: User | None) -> list[tuple[str, int]]:
-        """Filed-under categories with article counts, for browsing."""
-        sql = "SELECT COALESCE(category, 'Other'), count(*) FROM articles"
-        if not can_see_unpublished(_role(viewer)):
-            sql += " WHERE published_version IS NOT NULL"
+        """Filed-under categories with article counts, for browsing (readers: published only)."""
+        if can_see_unpublished(_role(viewer)):
+            sql = "SELECT COALESCE(category, 'Other'), count(*) FROM articles"
+        else:
+            sql = (
+                "SELECT COALESCE(json_extract(v.answer_json, '$.category'), 'Other'), count(*)"
+                " FROM articles a JOIN article_versions v"
+                " ON v.article_id = a.id AND v.version = a.published_version"
+            )
         sql += " GROUP BY 1 ORDER BY 1"
         return [(r[0], r[1]) for r in self.conn.execute(sql)]
 
@@ -578,7 +612,9 @@ class ReviewStore:
         approved = self.list_articles(viewer, status=ArticleStatus.APPROVED, limit=500)
         return {
             "submitted": self.list_articles(viewer, status=ArticleStatus.SUBMITTED, limit=500),
-            "under_review": self.list_articles(viewer, status=ArticleStatus.UNDER_REVIEW, limit=500),
+            "under_review": self.list_articles(
+                viewer, status=ArticleStatus.UNDER_REVIEW, limit=500
+            ),
             "changes_requested": self.list_articles(
                 viewer, status=ArticleStatus.CHANGES_REQUESTED, limit=500
             ),
@@ -615,6 +651,11 @@ class ReviewStore:
                 "SELECT * FROM review_events WHERE article_id = ? ORDER BY id", (article_id,)
             )
         ]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _role(user: User | None) -> Role | None:

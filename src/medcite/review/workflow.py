@@ -1,12 +1,12 @@
 """The review workflow as data and pure functions: who may move an article from which state.
 
-    draft ─submit→ submitted ─start_review→ under_review ─approve→ approved
-                       │                        │                    │
-                       └──request_changes──→ changes_requested ←─────┘ (request_changes)
-    changes_requested ─(edit)→ changes_requested ─submit→ submitted
-    approved ─start_review→ under_review   (re-review of a stale article; readers keep the
-                                           approved version meanwhile)
-    approved ─(edit)→ draft               (a new version; the approved one stays published)
+draft ─submit→ submitted ─start_review→ under_review ─approve→ approved
+                   │                        │
+                   └──request_changes───────┴──→ changes_requested
+changes_requested ─(edit)→ changes_requested ─submit→ submitted
+approved ─start_review→ under_review   (re-review of a stale article; readers keep the
+                                       approved version meanwhile)
+approved ─(edit)→ draft               (a new version; the approved one stays published)
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ STAFF = frozenset({Role.EDITOR, Role.REVIEWER, Role.ADMIN})
 
 TRANSITIONS: dict[Action, Transition] = {
     Action.SUBMIT: Transition(frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, EDITORS),
-    Action.START_REVIEW: Transition(frozenset({S.SUBMITTED, S.APPROVED}), S.UNDER_REVIEW, REVIEWERS),
+    Action.START_REVIEW: Transition(
+        frozenset({S.SUBMITTED, S.APPROVED}), S.UNDER_REVIEW, REVIEWERS
+    ),
     Action.APPROVE: Transition(frozenset({S.UNDER_REVIEW}), S.APPROVED, REVIEWERS),
     Action.REQUEST_CHANGES: Transition(
         frozenset({S.SUBMITTED, S.UNDER_REVIEW}), S.CHANGES_REQUESTED, REVIEWERS

@@ -112,6 +112,14 @@ CREATE TABLE review_comments (
     comment     TEXT NOT NULL
 );
 CREATE INDEX review_comments_article ON review_comments(article_id, version);
+CREATE TRIGGER review_comments_append_only_update BEFORE UPDATE ON review_comments
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER review_comments_append_only_delete BEFORE DELETE ON review_comments
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
 
 -- "A newer source on their topic": new documents are looked up by focus and creation time.
 CREATE INDEX documents_created_at ON documents(created_at);

@@ -11,7 +11,9 @@
     button.setAttribute("aria-expanded", show ? "true" : "false");
   }
   function buttonFor(cite) {
-    var li = cite.closest("li, p");
+    // A gloss cites its own definition passage, not the statement's: no source to reveal.
+    if (cite.closest(".gloss")) return null;
+    var li = cite.closest("li, .note");
     return li ? li.querySelector("button.show-source") : null;
   }
   document.addEventListener("click", function (event) {
