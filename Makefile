@@ -8,8 +8,13 @@ BIN    := $(VENV)/bin
 MEDCITE_MIRROR ?= $(if $(wildcard ../shared/corpora),$(abspath ../shared/corpora),)
 export MEDCITE_MIRROR
 QUESTION ?= What causes muscle spasms?
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+CHROMIUM := /usr/bin/chromium
+# `make loadtest`: concurrent clients and measured seconds (`make bench` runs 200 x 60 s).
+CLIENTS  ?= 50
+DURATION ?= 15
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench loadtest browser clean venv
 
 $(BIN)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +30,7 @@ demo: $(BIN)/.installed-test
 	$(BIN)/medcite ingest --default --if-empty
 	$(BIN)/medcite ask "$(QUESTION)"
 
-test: $(BIN)/.installed-test
+test: $(BIN)/.installed-test browser
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -37,6 +42,30 @@ lint: $(BIN)/.installed-test
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python scripts/bench.py --out docs/benchmarks.md
+
+# `medcite serve` under CLIENTS concurrent clients for DURATION seconds, on loopback, against the
+# store in MEDCITE_HOME (ingested first if empty).
+loadtest: $(BIN)/.installed-test
+	$(BIN)/medcite ingest --default --if-empty
+	$(BIN)/python scripts/loadtest.py --clients $(CLIENTS) --duration $(DURATION)
+
+# Debian's chromium for the browser tests, installed with apt-get when missing (as root, or through
+# sudo). Where that cannot be done the browser tests skip, with a warning here; under CI (CI=true)
+# a missing chromium is an error.
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; else sudo=none; fi; \
+	if command -v apt-get >/dev/null && [ "$$sudo" != none ]; then \
+		echo "Installing Debian chromium for the browser tests (apt-get install chromium)"; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || true; \
+	fi; \
+	if [ ! -x $(CHROMIUM) ]; then \
+		case "$${CI:-}" in \
+		true|True|TRUE|1) echo "error: $(CHROMIUM) is missing and could not be installed (apt-get install chromium, as root); the browser tests need it" >&2; exit 1;; \
+		esac; \
+		echo "warning: $(CHROMIUM) is missing and could not be installed (needs apt-get and root or sudo): the browser tests will be skipped" >&2; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

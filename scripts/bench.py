@@ -4,6 +4,10 @@ Ingestion: the three shared corpora (MedQuAD, NGC, PubMedQA) into a fresh store,
 `medcite ingest --default` process, repeated; reports the median wall time, peak RSS, documents
 and passages per source, the no-op re-ingest time, and a parse-only baseline (loaders alone, no
 chunking or store) run in this process, with the ratio between them.
+
+Load: `medcite serve` over a freshly ingested default corpus under concurrent clients on loopback
+(scripts/loadtest.py, a separate process): throughput, latency percentiles, status classes and
+the server's memory over the run.
 """
 
 from __future__ import annotations
@@ -354,14 +358,65 @@ def bench_answers(mirror: Path, shared: Path, limit: int | None) -> str:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def bench_load(mirror: Path, shared: Path, clients: int, duration: float) -> str:
+    """`medcite serve` on loopback under concurrent clients (scripts/loadtest.py), default corpus."""
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
+    from loadtest import table
+
+    home = Path(tempfile.mkdtemp(prefix="medcite-bench-load-"))
+    try:
+        run_ingest_process(home, mirror)
+        env = {**os.environ, "MEDCITE_HOME": str(home), "MEDCITE_MIRROR": str(mirror)}
+        command = [
+            sys.executable,
+            str(ROOT / "scripts/loadtest.py"),
+            f"--clients={clients}",
+            f"--duration={duration:g}",
+            f"--bench={shared / 'bench'}",
+            "--json",
+        ]
+        # Exit status 1 (5xx, transport errors, no 2xx) still reports: the table shows it.
+        proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, check=False)
+        if not proc.stdout.strip():
+            raise SystemExit(f"load test failed with exit status {proc.returncode}")
+        report = json.loads(proc.stdout)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    lines = [
+        "## Load test: `medcite serve` on loopback",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; default corpus; the server and the "
+        f"load generator share the machine. {clients} concurrent clients (asyncio, httpx, one "
+        f"keep-alive connection each, no think time) POST /api/ask for {duration:g} s after a "
+        f"{report['warmup_s']:g} s warm-up, questions sampled (seed {report['seed']}) from "
+        f"{report['question_pool']:,} distinct benchmark questions, audiences alternating patient / "
+        "clinician. Server RSS includes its child processes, sampled every second.",
+        "",
+        *table(report),
+    ]
+    if proc.returncode:
+        lines += ["", "**Failed**: 5xx answers, transport errors, no 2xx, or the server died."]
+    lines += [
+        "",
+        "Questions: MedLFQA LiveQA and MedicationQA (Jeong et al. 2024), HealthSearchQA (Singhal et "
+        "al., Nature 2023), TREC 2017 LiveQA medical consumer messages (Ben Abacha et al. 2017).",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--only", help="Comma-separated subset: ingest, latency, retrieval, answers"
+        "--only", help="Comma-separated subset: ingest, latency, retrieval, answers, load"
     )
     parser.add_argument("--limit", type=int, help="Questions per answer dataset (default all)")
+    parser.add_argument("--load-clients", type=int, default=200, help="Load test: clients")
+    parser.add_argument(
+        "--load-duration", type=float, default=60.0, help="Load test: measured seconds"
+    )
     args = parser.parse_args()
     mirror_env = os.environ.get("MEDCITE_MIRROR")
     if not mirror_env or not (Path(mirror_env) / "medquad").is_dir():
@@ -369,7 +424,9 @@ def main() -> None:
             "make bench needs MEDCITE_MIRROR pointing at the shared corpora (../shared/corpora)"
         )
     parts = (
-        set(args.only.split(",")) if args.only else {"ingest", "retrieval", "latency", "answers"}
+        set(args.only.split(","))
+        if args.only
+        else {"ingest", "retrieval", "latency", "answers", "load"}
     )
     shared = Path(mirror_env).resolve().parent
     if "ingest" in parts:
@@ -387,6 +444,10 @@ def main() -> None:
     if "answers" in parts:
         section = bench_answers(Path(mirror_env), shared, args.limit)
         write_section(args.out, "answers", section)
+        print(section)
+    if "load" in parts:
+        section = bench_load(Path(mirror_env), shared, args.load_clients, args.load_duration)
+        write_section(args.out, "load", section)
         print(section)
 
 
