@@ -432,6 +432,7 @@ def test_editing_an_approved_article_keeps_the_published_version(
         body = seen.versions[0].answer
         assert body is not None and body.statements() == answers["cause"].statements()
         assert seen.versions[0].content_hash == approved_hash
+        assert seen.updated_at == seen.versions[0].created_at < draft.updated_at
         listed = w.review.list_articles(viewer)
         assert [(a.id, a.title) for a in listed] == [(aid, "Synthetic published title")]
         assert listed[0].versions[0].answer is None  # lists carry no bodies

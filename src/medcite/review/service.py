@@ -499,6 +499,7 @@ class ReviewStore:
             # Readers see the published title even while a newer draft is being edited.
             article.title = article.versions[0].title
             article.current_version = article.versions[0].version
+            article.updated_at = article.versions[0].created_at  # not a newer draft's edit time
             article.category = self.conn.execute(
                 "SELECT json_extract(answer_json, '$.category') FROM article_versions"
                 " WHERE article_id = ? AND version = ?",
