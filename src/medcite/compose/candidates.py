@@ -81,6 +81,7 @@ class Candidate:
     cues: set[str] = field(default_factory=set)
     grade: float = 0.0
     score: float = 0.0
+    narrower: bool = False  # about a narrower concept than the subject (hemifacial spasm)
 
     @property
     def passage_id(self) -> int:

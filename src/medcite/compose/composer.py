@@ -56,6 +56,8 @@ MAX_SUMMARY_WORDS = 80
 MAX_GLOSSES = 4
 PATIENT_MAX_GRADE = 14.0  # patient mode leaves out sentences harder than this
 PATIENT_GRADE_PENALTY = 0.25  # per grade above 8, in patient mode
+# A sentence about a narrower concept than the subject ranks this much lower.
+SUBTYPE_FACTOR = 0.5
 NEAR_DUPLICATE = 0.6
 # Section sizes in sections.py are multiplied by this: x2 raised key-fact recall on MedLFQA
 # LiveQA (first 30 questions) from 0.072 to 0.083 for ~40 more words; x3 added nothing more.
@@ -267,6 +269,9 @@ class Composer:
                 continue
             c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
             score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
+            c.narrower = self._names_subtype(about, focus)
+            if c.narrower:
+                score *= SUBTYPE_FACTOR
             if c.cues & set(answer_keys):
                 score *= 1.5
             if audience is Audience.PATIENT:
@@ -280,6 +285,22 @@ class Composer:
             c.score = score
             kept.append(c)
         return kept
+
+    def _names_subtype(self, text: str, focus: _Focus) -> bool:
+        """True when ``text`` names a narrower concept than the subject and not the subject
+        itself: "hemifacial spasm" (a MeSH concept of its own) for a question on spasms. Such
+        sentences still count, but rank below ones about the subject as a whole."""
+        names = [n for n, _ in focus.names]
+        if not names:
+            return False
+        narrower = plain = False
+        for surface, _ in self.vocabulary.mentions(text):
+            stems = content_stems(surface)
+            if any(stems == n for n in names):
+                plain = True
+            elif any(n < stems for n in names):
+                narrower = True
+        return narrower and not plain
 
     def _compose(
         self, answer: Answer, candidates: list[Candidate], focus: _Focus, tree_numbers: list[str]
@@ -296,12 +317,14 @@ class Composer:
             chosen.append(stems)
             return True
 
-        # Bottom line: whole sentences that name the subject and answer the intent.
+        # Bottom line: whole sentences that name the subject and answer the intent; sentences
+        # about a narrower concept only when nothing speaks of the subject as a whole.
         ranked = sorted(candidates, key=lambda c: -c.score)
         summary: list[Candidate] = []
         words = 0
+        broad = any(not c.narrower and not c.list_item for c in ranked)
         for c in ranked:
-            if c.list_item:
+            if c.list_item or (broad and c.narrower):
                 continue
             if not (c.cues & answer_keys) or not _answers(answer.intent, c.text):
                 continue
