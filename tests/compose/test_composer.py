@@ -120,3 +120,15 @@ def test_clinician_and_patient_get_different_disclaimers(composer: Composer) -> 
     patient = composer.ask("What causes glimmerpox?", audience=Audience.PATIENT, save=False)
     clinician = composer.ask("What causes glimmerpox?", audience=Audience.CLINICIAN, save=False)
     assert patient.disclaimer != clinician.disclaimer
+
+
+def test_gloss_memory_is_bounded_and_most_recent_first(composer: Composer) -> None:
+    finder = composer.glosses
+    finder.MAX_CACHED = 3  # instance override of the class bound
+    found = finder.definition("quorvantitis", "Quorvantitis")
+    assert found is not None
+    for n in range(5):
+        assert finder.definition(f"synthetic-term-{n}", f"Synthetic concept {n}") is None
+        assert len(finder._cache) <= 3
+    assert "quorvantitis" not in finder._cache  # the oldest entry went first
+    assert finder.definition("quorvantitis", "Quorvantitis") == found  # and comes back intact

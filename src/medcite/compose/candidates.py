@@ -58,7 +58,9 @@ _BOILERPLATE_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
+# Bounded, so a long-running server's memory levels off (about 12 MiB when full); sized to
+# cover the repeated lookups within one answer and the common sentences across answers.
+@lru_cache(maxsize=16384)
 def content_stems(text: str) -> frozenset[str]:
     """Stemmed content words, by the keyword index's analyzer (so "spasms"/"spasm" and the two
     halves of "Beckwith-Wiedemann" meet as they do in search), question filler removed."""

@@ -9,6 +9,7 @@ quotation with its own citation, never our wording.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from medcite.ingest.chunking import split_sentences
@@ -47,18 +48,28 @@ def looks_technical(term: str) -> bool:
 
 
 class GlossFinder:
-    """Looks definitions up in the store, remembering them for the life of a composer."""
+    """Looks definitions up in the store, remembering the most recent ones.
+
+    The memory is bounded: a long-running server meets ever more terms, and an unbounded cache
+    would grow with them.
+    """
+
+    MAX_CACHED = 4096
 
     def __init__(self, store: SQLiteStore, vocabulary: Vocabulary) -> None:
         self.store = store
         self.vocabulary = vocabulary
-        self._cache: dict[str, Definition | None] = {}
+        self._cache: OrderedDict[str, Definition | None] = OrderedDict()
 
     def definition(self, term: str, concept: str) -> Definition | None:
         key = concept.lower()
-        if key not in self._cache:
-            self._cache[key] = self._lookup(term, concept)
-        return self._cache[key]
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        found = self._cache[key] = self._lookup(term, concept)
+        if len(self._cache) > self.MAX_CACHED:
+            self._cache.popitem(last=False)
+        return found
 
     def _lookup(self, term: str, concept: str) -> Definition | None:
         passage = self.store.definition_passage(concept) or self.store.definition_passage(term)
