@@ -7,7 +7,6 @@ one transaction together with its audit-log row, so the log can never miss a tra
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import re
 import secrets
@@ -23,18 +22,10 @@ from medcite.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from medcite.review.credentials import (
-    MIN_PASSWORD_LENGTH,
-    hash_password,
-    new_secret,
-    new_token,
-    secret_hash,
-    verify_password,
-)
+from medcite.review.accounts import Accounts
 from medcite.review.workflow import (
     Action,
     can_see_unpublished,
-    format_time,
     next_status,
     review_due,
     status_after_edit,
@@ -51,7 +42,6 @@ from medcite.types import (
     stable_json,
 )
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MAX_TITLE = 300
 MAX_COMMENT = 5000
 
@@ -62,18 +52,7 @@ def content_hash(title: str, answer: Answer) -> str:
     return hashlib.sha256(stable_json({"title": title, "answer": body}).encode()).hexdigest()
 
 
-def _user(row: sqlite3.Row) -> User:
-    return User(
-        id=row["id"],
-        name=row["name"],
-        display_name=row["display_name"],
-        role=Role(row["role"]),
-        disabled=bool(row["disabled"]),
-        created_at=row["created_at"],
-    )
-
-
-class ReviewStore:
+class ReviewStore(Accounts):
     """Users, sessions, tokens and articles on one SQLite connection (callers serialise use)."""
 
     def __init__(
@@ -89,9 +68,6 @@ class ReviewStore:
         self.session_ttl = session_ttl
         self.clock = clock
 
-    def _now(self) -> str:
-        return format_time(self.clock())
-
     @contextmanager
     def _tx(self) -> Iterator[None]:
         self.conn.execute("BEGIN IMMEDIATE")
@@ -101,158 +77,6 @@ class ReviewStore:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-
-    # -- users -----------------------------------------------------------------------------
-    def add_user(
-        self,
-        name: str,
-        role: Role,
-        *,
-        display_name: str | None = None,
-        password: str | None = None,
-    ) -> User:
-        if not _NAME_RE.match(name):
-            raise InvalidRequestError(
-                f"invalid user name {name!r}",
-                hint="2-64 characters: letters, digits, '.', '_', '@', '-'.",
-            )
-        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidRequestError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
-        try:
-            cur = self.conn.execute(
-                "INSERT INTO users(name, display_name, role, password_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    name,
-                    (display_name or name).strip()[:120] or name,
-                    role.value,
-                    hash_password(password) if password else None,
-                    self._now(),
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise ConflictError(f"a user named {name!r} already exists") from exc
-        user = self.get_user(int(cur.lastrowid or 0))
-        assert user is not None
-        return user
-
-    def get_user(self, user_id: int) -> User | None:
-        row = self.conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-        return _user(row) if row else None
-
-    def find_user(self, name: str) -> User | None:
-        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        return _user(row) if row else None
-
-    def list_users(self) -> list[User]:
-        return [_user(r) for r in self.conn.execute("SELECT * FROM users ORDER BY name")]
-
-    def set_password(self, name: str, password: str) -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidRequestError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
-        cur = self.conn.execute(
-            "UPDATE users SET password_hash = ? WHERE name = ?", (hash_password(password), name)
-        )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no user named {name!r}")
-
-    def set_disabled(self, name: str, disabled: bool) -> None:
-        cur = self.conn.execute(
-            "UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name)
-        )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no user named {name!r}")
-        if disabled:
-            self.conn.execute(
-                "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)",
-                (name,),
-            )
-
-    def check_password(self, name: str, password: str) -> User:
-        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        stored = row["password_hash"] if row else None
-        # One scrypt run whatever the account, so timing does not reveal which names exist.
-        ok = verify_password(password, stored or _dummy_hash()) and stored is not None
-        if not row or not ok or row["disabled"]:
-            raise AuthenticationError("wrong user name or password")
-        return _user(row)
-
-    # -- API tokens ------------------------------------------------------------------------
-    def create_token(self, user_name: str, label: str = "api") -> str:
-        """A new token for ``user_name``; the secret is returned once and stored hashed."""
-        user = self.find_user(user_name)
-        if user is None:
-            raise NotFoundError(f"no user named {user_name!r}")
-        token = new_token()
-        self.conn.execute(
-            "INSERT INTO api_tokens(user_id, label, prefix, token_hash, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (user.id, label[:80], token[:10], secret_hash(token), self._now()),
-        )
-        return token
-
-    def list_tokens(self, user_name: str | None = None) -> list[dict[str, Any]]:
-        sql = (
-            "SELECT t.id, u.name AS user, t.label, t.prefix, t.created_at, t.last_used_at,"
-            " t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
-        )
-        args: tuple[Any, ...] = ()
-        if user_name:
-            sql += " WHERE u.name = ?"
-            args = (user_name,)
-        return [dict(r) for r in self.conn.execute(sql + " ORDER BY t.id", args)]
-
-    def revoke_token(self, token_id: int) -> None:
-        cur = self.conn.execute(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-            (self._now(), token_id),
-        )
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no active token with id {token_id}")
-
-    def user_for_token(self, token: str) -> User | None:
-        row = self.conn.execute(
-            "SELECT u.*, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id"
-            " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
-            (secret_hash(token),),
-        ).fetchone()
-        if row is None:
-            return None
-        self.conn.execute(
-            "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (self._now(), row["token_id"])
-        )
-        return _user(row)
-
-    # -- browser sessions ------------------------------------------------------------------
-    def create_session(self, user: User) -> tuple[str, str]:
-        """A new session for ``user``: (cookie secret, CSRF token)."""
-        secret, csrf = new_secret(), new_secret()
-        now = self.clock()
-        self.conn.execute(
-            "INSERT INTO web_sessions(id_hash, user_id, csrf_token, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                secret_hash(secret),
-                user.id,
-                csrf,
-                format_time(now),
-                format_time(now + self.session_ttl),
-            ),
-        )
-        return secret, csrf
-
-    def session(self, secret: str) -> tuple[User, str] | None:
-        """The user and CSRF token of a live session, or None."""
-        row = self.conn.execute(
-            "SELECT u.*, s.csrf_token FROM web_sessions s JOIN users u ON u.id = s.user_id"
-            " WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled = 0",
-            (secret_hash(secret), self._now()),
-        ).fetchone()
-        return (_user(row), row["csrf_token"]) if row else None
-
-    def end_session(self, secret: str) -> None:
-        self.conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", (secret_hash(secret),))
-        self.conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (self._now(),))
 
     # -- articles --------------------------------------------------------------------------
     def create_article(
@@ -652,11 +476,6 @@ class ReviewStore:
                 "SELECT * FROM review_events WHERE article_id = ? ORDER BY id", (article_id,)
             )
         ]
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
 
 
 def _role(user: User | None) -> Role | None:
