@@ -409,3 +409,38 @@ def test_anonymous_asking_and_reading_can_be_turned_off(team: Team, tmp_path: Pa
     finally:
         server.process.terminate()
         server.process.wait(timeout=10)
+
+
+def test_a_running_server_sees_documents_ingested_beside_it(tmp_path: Path) -> None:
+    """Hospitals add documents while the server runs: no restart needed to answer from them."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURES
+
+    home = tmp_path / "home"
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(FIXTURES / "compose", first)
+    shutil.copytree(FIXTURES / "web", second)
+    env = {**os.environ, "MEDCITE_HOME": str(home)}
+    env.pop("MEDCITE_MIRROR", None)
+
+    def ingest(folder: Path) -> None:
+        cmd = [sys.executable, "-m", "medcite", "ingest", str(folder)]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+
+    ingest(first)
+    server = start_server(home, tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            assert http.get("/api/search", params={"q": "zappleflu"}).json()["results"] == []
+            ingest(second)  # another process writes the store and the index
+            hits = http.get("/api/search", params={"q": "zappleflu"}).json()["results"]
+            assert hits and hits[0]["title"] == "Zappleflu"
+            answer = http.post("/api/ask", json={"question": "What is zappleflu?"}).json()
+            assert not answer["abstained"] and answer["focus"] == "zappleflu"
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=10)

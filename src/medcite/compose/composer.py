@@ -32,7 +32,7 @@ from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
 from medcite.errors import QueryError
 from medcite.retrieve.hybrid import HybridRetriever
-from medcite.retrieve.query import QueryAnalysis, analyse, has_intent_cue
+from medcite.retrieve.query import QueryAnalysis, Vocabulary, analyse, has_intent_cue
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import (
     Answer,
@@ -153,9 +153,13 @@ class Composer:
         self.store = store
         self.settings = settings
         self.retriever = retriever
-        assert retriever.vocabulary is not None
-        self.vocabulary = retriever.vocabulary
         self.glosses = GlossFinder(store, self.vocabulary)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The retriever's vocabulary (renewed when new documents are ingested)."""
+        assert self.retriever.vocabulary is not None
+        return self.retriever.vocabulary
 
     @classmethod
     def open(cls, store: SQLiteStore, settings: Settings) -> Composer:
@@ -174,6 +178,8 @@ class Composer:
         question = " ".join(question.split())
         effective, inherited_intent = self._with_context(question, follow_up_of)
         hits = self.retriever.search(effective, RETRIEVE_K)
+        if self.glosses.vocabulary is not self.vocabulary:  # the corpus grew: fresh definitions
+            self.glosses = GlossFinder(self.store, self.vocabulary)
         analysis = self.retriever.last_analysis
         assert analysis is not None
         retrieved = time.perf_counter()

@@ -43,6 +43,8 @@ class KeywordIndex:
         self.index = index
         self.schema = index.schema
         self._searcher: tantivy.Searcher | None = None
+        # The store frontier (last passage id, last tombstone) this reader has seen.
+        self.frontier: tuple[int, int] | None = None
 
     @classmethod
     def create(cls, path: Path) -> KeywordIndex:
@@ -87,6 +89,11 @@ class KeywordIndex:
         self.index.reload()
         self._searcher = None
         return added
+
+    def refresh(self) -> None:
+        """Read segments another process committed since this index was opened."""
+        self.index.reload()
+        self._searcher = None
 
     def searcher(self) -> tantivy.Searcher:
         if self._searcher is None:

@@ -67,7 +67,15 @@ def update_keyword_index(
     path = keyword_index_path(settings)
     state = store.index_state(KEYWORD)
     last_pid, last_seq = store.index_frontier()
-    if index is not None and state.last_passage_id == last_pid and state.last_tombstone == last_seq:
+    frontier = (last_pid, last_seq)
+    if index is not None and index.frontier == frontier:
+        report.total = state.passages
+        return index, report
+    if index is not None and (state.last_passage_id, state.last_tombstone) == frontier:
+        # Another process (an ingest beside a running server) brought the index up to date:
+        # read its new segments instead of answering from the old ones.
+        index.refresh()
+        index.frontier = frontier
         report.total = state.passages
         return index, report
     index, state = _open_or_rebuild(path, state, report)
@@ -76,6 +84,7 @@ def update_keyword_index(
         and state.last_tombstone == last_seq
         and not report.rebuilt
     ):
+        index.frontier = frontier
         report.total = state.passages
         return index, report
 
@@ -110,4 +119,5 @@ def update_keyword_index(
     report.deleted = len(deletes)
     report.total = index.num_docs()
     store.set_index_state(IndexState(KEYWORD, last_pid, last_seq, report.total))
+    index.frontier = frontier
     return index, report

@@ -63,12 +63,16 @@ class HybridRetriever:
 
     def search(self, query: str, k: int = 10) -> list[Evidence]:
         query = validate_query(query)
+        seen = self._keyword.frontier if self._keyword else None
+        keyword, _ = update_keyword_index(self.store, self.settings, index=self._keyword)
+        self._keyword = keyword
+        if seen is not None and keyword.frontier != seen and self.vocabulary is not None:
+            # New documents arrived since the last search: their topic names join the vocabulary.
+            self.vocabulary = Vocabulary(self.store)
         analysis = analyse(query, self.vocabulary or Vocabulary())
         self.last_analysis = analysis
         wanted_qtypes = INTENT_QTYPES.get(analysis.intent, ())
         depth = k * OVERFETCH
-        keyword, _ = update_keyword_index(self.store, self.settings, index=self._keyword)
-        self._keyword = keyword
         bm25 = {
             pid: score
             for pid, _, score in keyword.search_with_documents(query, depth, analysis.expansion())
