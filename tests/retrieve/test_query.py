@@ -57,3 +57,21 @@ def test_corpus_synonyms_map_to_their_topic(
 def test_no_focus_no_expansion() -> None:
     analysis = analyse("zzqx blorp", Vocabulary())
     assert analysis.focus is None and analysis.expansion() == ""
+
+
+def test_short_topic_names_count_without_synonyms_scope_sentences_do_not(
+    store: SQLiteStore,
+) -> None:
+    for i, focus in enumerate(
+        ["Quibble fever", "Any synthetic condition needing widgets, gadgets and gizmos"]
+    ):
+        store.conn.execute(
+            "INSERT INTO documents(source, source_id, title, doc_type, evidence_level, focus,"
+            " body, content_hash, record_hash) VALUES ('synthetic', ?, ?, 'consumer', 1, ?,"
+            " 'Synthetic body.', ?, ?)",
+            (str(i), focus, focus, f"c{i}", f"r{i}"),
+        )
+    vocabulary = Vocabulary(store)
+    analysis = analyse("What causes quibble fever?", vocabulary)
+    assert analysis.focus is not None and analysis.focus.name == "Quibble fever"
+    assert not vocabulary.mentions("any synthetic condition needing widgets, gadgets and gizmos")

@@ -160,6 +160,11 @@ def _mesh_disease_vocabulary() -> dict[str, _Entry]:
     return out
 
 
+def _is_topic_name(text: str) -> bool:
+    """A short name ("Insomnia", "MTHFR gene mutation"), not a scope description."""
+    return len(text.split()) <= 4 and not any(ch in text for ch in ",:;()")
+
+
 class Vocabulary:
     """Concept lookup: the MeSH disease vocabulary plus the store's topic names and synonyms."""
 
@@ -171,12 +176,15 @@ class Vocabulary:
 
     def _load_corpus(self, store: SQLiteStore) -> None:
         rows = store.conn.execute(
-            "SELECT DISTINCT focus, synonyms FROM documents WHERE focus IS NOT NULL AND synonyms != '[]'"
+            "SELECT DISTINCT focus, synonyms FROM documents WHERE focus IS NOT NULL"
         ).fetchall()
         import json
 
         for focus, synonyms_json in rows:
-            names = [focus, *json.loads(synonyms_json)]
+            synonyms = json.loads(synonyms_json)
+            if not synonyms and not _is_topic_name(focus):
+                continue  # a guideline's scope sentence, not a name a question would use
+            names = [focus, *synonyms]
             for name in names:
                 key = _norm(name)
                 # Short or everyday synonyms ("IS" for infantile spasms) would match ordinary words.
