@@ -132,3 +132,20 @@ def test_gloss_memory_is_bounded_and_most_recent_first(composer: Composer) -> No
         assert len(finder._cache) <= 3
     assert "quorvantitis" not in finder._cache  # the oldest entry went first
     assert finder.definition("quorvantitis", "Quorvantitis") == found  # and comes back intact
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("For example, synthetic widgets can cause glimmerpox.", True),
+        ("These include glitter and fake sunshine.", True),
+        ("As a result, robots sparkle.", True),
+        ("Glimmerpox is caused by quorvantitis.", False),
+        ("Thermal widgets cause glimmerpox.", False),  # "The..." words are not openers
+        ("Other causes of glimmerpox are listed below.", True),
+    ],
+)
+def test_sentences_that_point_back_do_not_lead_the_bottom_line(sentence: str, leans: bool) -> None:
+    from medcite.compose.composer import _leans_on_context
+
+    assert _leans_on_context(sentence) is leans

@@ -330,7 +330,7 @@ class Composer:
         words = 0
         broad = any(not c.narrower and not c.list_item for c in ranked)
         for c in ranked:
-            if c.list_item or (broad and c.narrower):
+            if c.list_item or (broad and c.narrower) or _leans_on_context(c.text):
                 continue
             if not (c.cues & answer_keys) or not _answers(answer.intent, c.text):
                 continue
@@ -343,9 +343,12 @@ class Composer:
             if len(summary) == 3 or (summary and c.score < 0.5 * summary[0].score):
                 break
         if not summary:
-            # Nothing answers the intent directly: lead with the most topical definition.
-            for c in ranked:
-                if not c.list_item and focus.match(c.text) >= MIN_TOPICAL and fresh(c):
+            # Nothing answers the intent directly: lead with the most topical sentence, one that
+            # stands on its own when there is one.
+            leads = [c for c in ranked if not c.list_item and focus.match(c.text) >= MIN_TOPICAL]
+            leads.sort(key=lambda c: _leans_on_context(c.text))  # stable: keeps score order
+            for c in leads:
+                if fresh(c):
                     summary.append(c)
                     break
         if not summary:
@@ -531,6 +534,20 @@ def _answers(intent: Intent, text: str) -> bool:
     """Whether a sentence answers the question directly (stricter than a section cue)."""
     pattern = _DIRECT_ANSWER.get(intent)
     return pattern is None or bool(pattern.search(text))
+
+
+# Sentences that open by pointing back ("For example, ...", "These include ...") need the
+# sentence before them; they may sit in a list, not lead the bottom line.
+_CONTEXT_OPENER = re.compile(
+    r"^(?:for (?:example|instance)|however|also|in addition|additionally|moreover|furthermore|"
+    r"as a result|therefore|thus|this|these|those|that|such|it|they|he|she|other|another|both|"
+    r"in (?:this|these|some|such) cases?|but|and|or|so)\b",
+    re.IGNORECASE,
+)
+
+
+def _leans_on_context(text: str) -> bool:
+    return bool(_CONTEXT_OPENER.match(text.lstrip()))
 
 
 def _mentions(text: str, name: str) -> bool:
