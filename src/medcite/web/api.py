@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from medcite.errors import AuthenticationError, InvalidRequestError
-from medcite.review.editing import drop_items
+from medcite.errors import AuthenticationError
 from medcite.review.workflow import Action
 from medcite.types import (
     Answer,
@@ -178,22 +177,14 @@ def edit_article(
     article_id: str, body: ArticleEdit, engine: EngineDep, identity: CallerDep
 ) -> Article:
     """A new version: retitle, drop statements, or regenerate from the current corpus."""
-    user = require_role(identity, Role.EDITOR, Role.ADMIN)
-    if body.regenerate and body.drop:
-        raise InvalidRequestError("regenerate and drop cannot be combined in one edit")
-    with engine.review_lock:
-        article = engine.review.get_article(article_id, user)
-    current = article.versions[0].answer
-    assert current is not None
-    answer: Answer | None = None
-    if body.regenerate:
-        answer = engine.ask(article.question, article.audience, None)
-    elif body.drop:
-        answer = drop_items(current, body.drop)
-    with engine.review_lock:
-        return engine.review.edit_article(
-            article_id, user, title=body.title, answer=answer, note=body.note
-        )
+    return engine.edit_article(
+        article_id,
+        require_role(identity, Role.EDITOR, Role.ADMIN),
+        title=body.title,
+        drop=body.drop,
+        regenerate=body.regenerate,
+        note=body.note,
+    )
 
 
 @router.post("/articles/{article_id}/{action}", response_model=Article, tags=["review"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,9 +26,11 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _review(settings: Settings) -> tuple[SQLiteStore, ReviewStore]:
-    store = SQLiteStore(settings.db_path)
-    return store, ReviewStore(store.conn, review_interval_days=settings.review_interval_days)
+@contextmanager
+def _review(settings: Settings) -> Iterator[ReviewStore]:
+    """The review store of ``settings``, closed afterwards."""
+    with SQLiteStore(settings.db_path) as store:
+        yield ReviewStore(store.conn, review_interval_days=settings.review_interval_days)
 
 
 def _password(from_stdin: bool, prompt: bool) -> str | None:
@@ -103,8 +106,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         password = _password(password_stdin, prompt=not no_password)
 
         def body() -> dict[str, Any]:
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 user = review.add_user(name, role, display_name=display_name, password=password)
             return user.model_dump(mode="json")
 
@@ -122,8 +124,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         settings = get_settings()
 
         def body() -> list[dict[str, Any]]:
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 return [u.model_dump(mode="json") for u in review.list_users()]
 
         rows = guard(body)
@@ -153,8 +154,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         password = _password(password_stdin, prompt=True) or ""
 
         def body() -> None:
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 review.set_password(name, password)
 
         guard(body)
@@ -169,8 +169,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         settings = get_settings()
 
         def body() -> None:
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 review.set_disabled(name, not enable)
 
         guard(body)
@@ -186,8 +185,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         settings = get_settings()
 
         def body() -> str:
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 return review.create_token(user, label)
 
         token = guard(body)
@@ -206,8 +204,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         settings = get_settings()
 
         def body() -> list[dict[str, Any]]:
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 return review.list_tokens(user)
 
         rows = guard(body)
@@ -237,8 +234,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         def body() -> None:
             if token_id < 1:
                 raise InvalidRequestError("token ids start at 1")
-            store, review = _review(settings)
-            with store:
+            with _review(settings) as review:
                 review.revoke_token(token_id)
 
         guard(body)

@@ -13,11 +13,12 @@ from typing import Any
 
 from medcite.compose import Composer
 from medcite.config import Settings
-from medcite.errors import MedciteError, NotFoundError
+from medcite.errors import InvalidRequestError, MedciteError, NotFoundError
 from medcite.retrieve.hybrid import evidence_json
+from medcite.review.editing import drop_items
 from medcite.review.service import ReviewStore
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import Answer, Audience, Passage
+from medcite.types import Answer, Article, Audience, Passage, User
 
 
 class ServiceUnavailableError(MedciteError):
@@ -92,6 +93,33 @@ class Engine:
             except NotFoundError:
                 break
         return chain
+
+    # -- articles --------------------------------------------------------------------------
+    def edit_article(
+        self,
+        article_id: str,
+        user: User,
+        *,
+        title: str | None = None,
+        drop: Sequence[str] = (),
+        regenerate: bool = False,
+        note: str | None = None,
+    ) -> Article:
+        """A new version: retitle, drop statements, or recompose from the current corpus
+        (the API's PATCH and the article page's edit form both come here)."""
+        if regenerate and drop:
+            raise InvalidRequestError("regenerate and drop cannot be combined in one edit")
+        with self.review_lock:
+            article = self.review.get_article(article_id, user)
+        answer: Answer | None = None
+        if regenerate:
+            answer = self.ask(article.question, article.audience, None)
+        elif drop:
+            current = article.versions[0].answer
+            assert current is not None
+            answer = drop_items(current, list(drop))
+        with self.review_lock:
+            return self.review.edit_article(article_id, user, title=title, answer=answer, note=note)
 
     def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
         with self.compose_lock:

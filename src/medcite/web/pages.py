@@ -31,7 +31,7 @@ from medcite.compose.render_text import (
     source_year,
 )
 from medcite.errors import AuthenticationError, InvalidRequestError, MedciteError
-from medcite.review.editing import drop_items, item_refs
+from medcite.review.editing import item_refs
 from medcite.review.workflow import TRANSITIONS, Action, can_see_unpublished
 from medcite.types import Answer, ArticleStatus, Audience, ReviewComment, Role
 from medcite.web.api import MAX_QUESTION, may_ask, may_read
@@ -120,15 +120,12 @@ def render(
 
 
 def render_error(request: Request, status: int, message: str, hint: str | None) -> Response:
+    context = {"status": status, "message": message, "hint": hint}
     try:
-        return render(
-            request, "error.html", {"status": status, "message": message, "hint": hint}, status
-        )
-    except MedciteError:  # e.g. a bad bearer header: the page itself cannot identify the caller
+        identify(request, _engine(request))
+    except MedciteError:  # e.g. a bad bearer header: show the error page as to a visitor
         request.state.identity = Identity(user=None, via="anonymous", csrf="")
-        return render(
-            request, "error.html", {"status": status, "message": message, "hint": hint}, status
-        )
+    return render(request, "error.html", context, status)
 
 
 def supports(engine: Engine, answer: Answer) -> dict[tuple[int, int, int], tuple[str, str, str]]:
@@ -159,9 +156,20 @@ def _local_path(target: str | None) -> str:
     return "/"
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+async def _checked_form(request: Request) -> tuple[Engine, Identity, dict[str, list[str]]]:
+    """Every form post starts here: who is posting, their fields, and the CSRF check."""
+    engine = _engine(request)
+    identity = identify(request, engine)
+    form: dict[str, list[str]] = {}
+    for key, value in (await request.form()).multi_items():
+        if isinstance(value, str):  # uploads are not expected anywhere
+            form.setdefault(key, []).append(value)
+    check_csrf(request, identity, _field(form, "csrf_token"))
+    return engine, identity, form
+
+
+def _field(form: dict[str, list[str]], key: str) -> str:
+    return form.get(key, [""])[0]
 
 
 def install(app: FastAPI) -> None:
@@ -209,14 +217,11 @@ def install(app: FastAPI) -> None:
 
     @app.post("/articles", include_in_schema=False)
     async def save_article(request: Request) -> Response:
-        engine = _engine(request)
-        identity = identify(request, engine)
-        form = await _form(request)
-        check_csrf(request, identity, form.get("csrf_token"))
+        engine, identity, form = await _checked_form(request)
         user = require_role(identity, Role.EDITOR, Role.ADMIN)
-        answer = engine.answer(form.get("answer_id", ""))
+        answer = engine.answer(_field(form, "answer_id"))
         with engine.review_lock:
-            article = engine.review.create_article(answer, user, form.get("title") or None)
+            article = engine.review.create_article(answer, user, _field(form, "title") or None)
         return RedirectResponse(f"/articles/{article.id}", status_code=303)
 
     @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
@@ -278,51 +283,37 @@ def install(app: FastAPI) -> None:
 
     @app.post("/articles/{article_id}/action", include_in_schema=False)
     async def article_action(request: Request, article_id: str) -> Response:
-        engine = _engine(request)
-        identity = identify(request, engine)
-        form = await _form(request)
-        check_csrf(request, identity, form.get("csrf_token"))
+        engine, identity, form = await _checked_form(request)
         try:
-            action = Action(form.get("action", ""))
+            action = Action(_field(form, "action"))
         except ValueError as exc:
             raise InvalidRequestError("unknown review action") from exc
         comments = [
-            ReviewComment(section_key=key.removeprefix("section:"), comment=value)
-            for key, value in form.items()
-            if key.startswith("section:") and value.strip()
+            ReviewComment(section_key=key.removeprefix("section:"), comment=values[0])
+            for key, values in form.items()
+            if key.startswith("section:") and values[0].strip()
         ]
         with engine.review_lock:
             engine.review.act(
                 article_id,
                 action,
                 identity.user,
-                comment=form.get("comment"),
+                comment=_field(form, "comment"),
                 section_comments=comments,
             )
         return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
     @app.post("/articles/{article_id}/edit", include_in_schema=False)
     async def article_edit(request: Request, article_id: str) -> Response:
-        engine = _engine(request)
-        identity = identify(request, engine)
-        form = await request.form()
-        check_csrf(request, identity, str(form.get("csrf_token") or ""))
-        user = require_role(identity, Role.EDITOR, Role.ADMIN)
-        with engine.review_lock:
-            article = engine.review.get_article(article_id, user)
-        current = article.versions[0].answer
-        assert current is not None
-        drop = [str(v) for v in form.getlist("drop")]
-        answer: Answer | None = None
-        if form.get("regenerate"):
-            answer = engine.ask(article.question, article.audience, None)
-        elif drop:
-            answer = drop_items(current, drop)
-        title = str(form.get("title") or "").strip() or None
-        with engine.review_lock:
-            engine.review.edit_article(
-                article_id, user, title=title, answer=answer, note=str(form.get("note") or "")
-            )
+        engine, identity, form = await _checked_form(request)
+        engine.edit_article(
+            article_id,
+            require_role(identity, Role.EDITOR, Role.ADMIN),
+            title=_field(form, "title").strip() or None,
+            drop=form.get("drop", []),
+            regenerate=bool(_field(form, "regenerate")),
+            note=_field(form, "note"),
+        )
         return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
     @app.get("/review", response_class=HTMLResponse, include_in_schema=False)
@@ -339,17 +330,14 @@ def install(app: FastAPI) -> None:
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
-        engine = _engine(request)
-        identity = identify(request, engine)
-        form = await _form(request)
-        check_csrf(request, identity, form.get("csrf_token"))
-        target = _local_path(form.get("next"))
+        engine, _, form = await _checked_form(request)
+        target = _local_path(_field(form, "next"))
         try:
             with engine.review_lock:
-                user = engine.review.check_password(form.get("name", ""), form.get("password", ""))
+                user = engine.review.check_password(_field(form, "name"), _field(form, "password"))
                 secret, _ = engine.review.create_session(user)
         except AuthenticationError:
-            context = {"next": target, "failed": True, "name": form.get("name", "")}
+            context = {"next": target, "failed": True, "name": _field(form, "name")}
             return render(request, "login.html", context, status_code=401)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
@@ -364,10 +352,7 @@ def install(app: FastAPI) -> None:
 
     @app.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
-        engine = _engine(request)
-        identity = identify(request, engine)
-        form = await _form(request)
-        check_csrf(request, identity, form.get("csrf_token"))
+        engine, _, _ = await _checked_form(request)
         secret = request.cookies.get(SESSION_COOKIE)
         if secret:
             with engine.review_lock:
