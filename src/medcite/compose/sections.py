@@ -9,6 +9,7 @@ failing that, by the kind of passage it came from (a MedQuAD "What causes X?" an
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from medcite.types import Intent
@@ -194,6 +195,36 @@ SECTION_PLANS: dict[Intent, tuple[SectionSpec, ...]] = {
         _S("seek_care", "When to seek care", 2),
     ),
 }
+
+
+def answer_keys_of(intents: Sequence[Intent]) -> set[str]:
+    """Section keys whose sentences answer any of ``intents`` directly."""
+    return {key for intent in intents for key in INTENT_ANSWER_KEYS[intent]}
+
+
+def plan_for(intents: Sequence[Intent]) -> tuple[SectionSpec, ...]:
+    """The sections for a question asking about ``intents`` (the main one first).
+
+    The main intent's plan, with the sections that answer the other intents added: a
+    definition ("What is X and ...") leads as an overview, others follow the main sections.
+    A section both plans have keeps the larger item count.
+    """
+    if not intents:
+        return SECTION_PLANS[Intent.DEFINITION]
+    plan = list(SECTION_PLANS[intents[0]])
+    for other in intents[1:]:
+        for spec in SECTION_PLANS[other]:
+            if spec.key not in INTENT_ANSWER_KEYS[other]:
+                continue
+            at = next((i for i, s in enumerate(plan) if s.key == spec.key), None)
+            if at is not None:
+                if spec.max_items > plan[at].max_items:
+                    plan[at] = SectionSpec(spec.key, plan[at].title, spec.max_items)
+            elif other is Intent.DEFINITION:
+                plan.insert(0, spec)
+            else:
+                plan.append(spec)
+    return tuple(plan)
 
 
 def cue_keys(sentence: str) -> set[str]:

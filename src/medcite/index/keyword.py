@@ -103,6 +103,14 @@ class KeywordIndex:
     def num_docs(self) -> int:
         return int(self.searcher().num_docs)
 
+    def knows(self, word: str) -> bool:
+        """Whether any indexed passage contains ``word`` (after analysis) in any field."""
+        terms = analyze(word)
+        if not terms:
+            return True  # a stop word or punctuation: nothing to correct
+        searcher = self.searcher()
+        return all(any(searcher.doc_freq(f, t) > 0 for f in FIELD_BOOSTS) for t in terms)
+
     def query_for(
         self,
         text: str,

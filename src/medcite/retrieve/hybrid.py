@@ -69,8 +69,9 @@ class HybridRetriever:
         if seen is not None and keyword.frontier != seen and self.vocabulary is not None:
             # New documents arrived since the last search: their topic names join the vocabulary.
             self.vocabulary = Vocabulary(self.store)
-        analysis = analyse(query, self.vocabulary or Vocabulary())
+        analysis = analyse(query, self.vocabulary or Vocabulary(), keyword.knows)
         self.last_analysis = analysis
+        query = analysis.text  # spelling corrected, when it was
         wanted_qtypes = INTENT_QTYPES.get(analysis.intent, ())
         depth = k * OVERFETCH
         bm25 = {

@@ -15,8 +15,9 @@ import bz2
 import importlib.util
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,8 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
 _WORD_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 _SPAN_RE = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")  # the same words, case kept
 MAX_NGRAM = 6
+MIN_CORRECTED_LETTERS = 5  # shorter words are too often abbreviations to correct
+MAX_CACHED_CORRECTIONS = 4096
 
 
 def classify_intent(question: str) -> Intent:
@@ -86,6 +89,25 @@ def classify_intent(question: str) -> Intent:
         if pattern.search(q):
             return intent
     return Intent.DEFINITION
+
+
+# "What is fibromyalgia and ...", "Define ...", "information on ...": the question also asks
+# what the thing is. "What is the treatment ..." asks about an aspect, not for a definition.
+_ASKS_DEFINITION_RE = re.compile(
+    r"\b(what (is|are|'s) (?!the |a |an |it\b|there\b|this\b|that\b|my\b|your\b|his\b|her\b|"
+    r"their\b|its\b|some\b|any\b|best\b|normal\b|causing\b|wrong\b)|define\b|definition of|"
+    r"meaning of|information (on|about|regarding)|tell me about|learn about)"
+)
+
+
+def classify_intents(question: str) -> tuple[Intent, ...]:
+    """Every intent the question asks about, the primary one (``classify_intent``) first:
+    "What causes shingles and how can it be prevented?" -> (cause, prevention)."""
+    q = question.lower()
+    found = [intent for intent, pattern in _INTENT_RULES if pattern.search(q)]
+    if _ASKS_DEFINITION_RE.search(q) or not found:
+        found.append(Intent.DEFINITION)
+    return tuple(dict.fromkeys(found))
 
 
 _EVERYDAY_WORDS = frozenset(
@@ -221,6 +243,80 @@ class Vocabulary:
             return self.mesh.get(phrase)
         return self.corpus.get(phrase) or self.mesh.get(phrase)
 
+    def tree_numbers(self, name: str) -> list[str]:
+        """MeSH tree numbers of the concept called ``name`` (empty when MeSH lacks it)."""
+        key = _norm(name)
+        entry = self.mesh.get(key) or (self.mesh.get(key[:-1]) if key.endswith("s") else None)
+        return entry.tree_numbers if entry else []
+
+    def is_narrower(self, name: str, than: list[str]) -> bool:
+        """Whether the concept ``name`` sits below one of the tree numbers ``than`` in MeSH
+        ("Scabies" below "Mite Infestations", "Alzheimer Disease" below "Dementia")."""
+        return any(t.startswith(f"{a}.") for t in self.tree_numbers(name) for a in than)
+
+    @cached_property
+    def _words_by_shape(self) -> dict[tuple[str, int], list[str]]:
+        """Words of concept names, by (first letter, length): the candidates for a correction."""
+        shapes: dict[tuple[str, int], list[str]] = {}
+        for phrase in {*self.corpus, *self.mesh}:
+            for word in phrase.split():
+                if len(word) >= MIN_CORRECTED_LETTERS and word.isalpha():
+                    shapes.setdefault((word[0], len(word)), []).append(word)
+        return {key: sorted(set(words)) for key, words in shapes.items()}
+
+    def correct(self, question: str, known: Callable[[str], bool]) -> str | None:
+        """The question with misspelt concept words corrected ("Beckwith-Wieddeman" ->
+        "Beckwith-Wiedemann"), or None when nothing changed.
+
+        Only a word that ``known`` (the corpus) has never seen is corrected, to the word of a
+        concept name within one edit (two for words of eight letters or more) that names a
+        concept found in the corrected question; ties go to the shorter word, then the first
+        alphabetically.
+        """
+        changed = False
+        out: list[str] = []
+        last = 0
+        for m in _SPAN_RE.finditer(question):
+            for part in re.finditer(r"[A-Za-z]+", m.group(0)):
+                word = part.group(0)
+                lower = word.lower()
+                if len(lower) < MIN_CORRECTED_LETTERS or known(lower):
+                    continue
+                best = self._closest(lower)
+                if best is None:
+                    continue
+                start, end = m.start() + part.start(), m.start() + part.end()
+                out.append(question[last:start])
+                out.append(best.capitalize() if word[0].isupper() else best)
+                last = end
+                changed = True
+        if not changed:
+            return None
+        corrected = "".join(out) + question[last:]
+        return corrected if self.find_focus(corrected) is not None else None
+
+    def _closest(self, word: str) -> str | None:
+        cache = self._closest_cache
+        if word not in cache:
+            if len(cache) >= MAX_CACHED_CORRECTIONS:
+                cache.pop(next(iter(cache)))  # oldest first: bounded for long-running servers
+            cache[word] = self._search_closest(word)
+        return cache[word]
+
+    @cached_property
+    def _closest_cache(self) -> dict[str, str | None]:
+        return {}
+
+    def _search_closest(self, word: str) -> str | None:
+        limit = 2 if len(word) >= 8 else 1
+        best: tuple[int, str] | None = None
+        for size in range(len(word) - limit, len(word) + limit + 1):
+            for candidate in self._words_by_shape.get((word[0], size), ()):
+                d = edit_distance(word, candidate, limit)
+                if d <= limit and (best is None or d < best[0]):
+                    best = (d, candidate)
+        return best[1] if best else None
+
     def find_focus(self, question: str) -> Concept | None:
         """The longest vocabulary phrase in the question (corpus names win ties: they are topics)."""
         words = _WORD_RE.findall(question.lower())
@@ -242,11 +338,33 @@ class Vocabulary:
         return None
 
 
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours counts one), or ``limit + 1``
+    as soon as it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 @dataclass(frozen=True, slots=True)
 class QueryAnalysis:
     text: str
     intent: Intent
     focus: Concept | None
+    intents: tuple[Intent, ...] = ()  # every intent asked about, ``intent`` first
+    corrected_from: str | None = None  # the question as asked, when ``text`` corrects its spelling
 
     def expansion(self, limit: int = 6) -> str:
         """Other names of the focus concept, for a low-weight second query clause."""
@@ -262,5 +380,16 @@ class QueryAnalysis:
         return " ; ".join(names[:limit])
 
 
-def analyse(question: str, vocabulary: Vocabulary) -> QueryAnalysis:
-    return QueryAnalysis(question, classify_intent(question), vocabulary.find_focus(question))
+def analyse(
+    question: str, vocabulary: Vocabulary, known: Callable[[str], bool] | None = None
+) -> QueryAnalysis:
+    """Intent and focus; with ``known`` (does the corpus have this word?), a question whose
+    focus is not found is tried again with its unknown words spelt as in the vocabulary."""
+    intents = classify_intents(question)
+    focus = vocabulary.find_focus(question)
+    if focus is None and known is not None:
+        corrected = vocabulary.correct(question, known)
+        if corrected is not None:
+            focus = vocabulary.find_focus(corrected)
+            return QueryAnalysis(corrected, intents[0], focus, intents, corrected_from=question)
+    return QueryAnalysis(question, intents[0], focus, intents)

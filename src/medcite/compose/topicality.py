@@ -1,0 +1,107 @@
+"""Whether a sentence is about the question's subject, and what kind of sentence it is.
+
+Pure functions over text (and the focus names of one question); the composer decides with them
+which quoted sentences it keeps and where they may go.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from medcite.compose.candidates import content_stems
+from medcite.types import Intent
+
+
+@dataclass(slots=True)
+class Focus:
+    """The names the question's subject goes by, as content-stem sets with a weight each
+    (the words the question used count most, a broad synonym least)."""
+
+    subject: str | None
+    names: list[tuple[frozenset[str], float]] = field(default_factory=list)
+    question: frozenset[str] = frozenset()
+    tree_numbers: list[str] = field(default_factory=list)  # MeSH places of the subject
+
+    @property
+    def stems(self) -> frozenset[str]:
+        return frozenset().union(*(n for n, _ in self.names)) if self.names else self.question
+
+    def match(self, text: str) -> float:
+        """How fully ``text`` names the subject (0-1)."""
+        stems = content_stems(text)
+        best = max((w * len(n & stems) / len(n) for n, w in self.names), default=0.0)
+        shared = len(self.question & stems)
+        # A long question is matched by any four of its content words (two at the least).
+        q = shared / min(len(self.question), 4) if shared >= min(2, len(self.question)) else 0.0
+        return max(best, min(q, 1.0) if not self.names else 0.8 * min(q, 1.0))
+
+    def title_match(self, title: str) -> float:
+        """Like ``match`` but a title with extra words (a narrower condition) scores lower."""
+        stems = content_stems(title)
+        if not stems:
+            return 0.0
+        best = 0.0
+        for n, w in self.names or [(self.question, 1.0)]:
+            if n:
+                best = max(
+                    best, w * (len(n & stems) / len(n)) * (len(n & stems) / len(stems)) ** 0.5
+                )
+        return best
+
+
+_DIRECT_ANSWER = {
+    Intent.CAUSE: re.compile(
+        r"\b(caused by|due to|results? from|causes? (of|include)|causes,? such as|causes are|(is|are|be) caused|"
+        r"triggered by|brought on by|mutations? in)\b",
+        re.I,
+    ),
+}
+
+
+def answers_intent(intent: Intent, text: str) -> bool:
+    """Whether a sentence answers the question directly (stricter than a section cue)."""
+    pattern = _DIRECT_ANSWER.get(intent)
+    return pattern is None or bool(pattern.search(text))
+
+
+# Sentences that open by pointing back ("For example, ...", "These include ...") need the
+# sentence before them; they may sit in a list, not lead the bottom line.
+_CONTEXT_OPENER = re.compile(
+    r"^(?:for (?:example|instance)|however|also|in addition|additionally|moreover|furthermore|"
+    r"as a result|therefore|thus|this|these|those|that|such|it|they|he|she|other|another|both|"
+    r"in (?:this|these|some|such) cases?|but|and|or|so)\b",
+    re.IGNORECASE,
+)
+
+
+# Where a definition turns from what a thing is to what marks or causes it.
+_QUALIFIER_RE = re.compile(
+    r"\b(?:characteri[sz]ed|marked|caused|causes?|causing|associated|featur\w+|involv\w+|"
+    r"that|which|who|whose|where|when|with|due|resulting|leading|such as|including)\b",
+    re.IGNORECASE,
+)
+
+
+def leans_on_context(text: str) -> bool:
+    """Whether a sentence opens by pointing back ("For example, ...", "It is ...")."""
+    return bool(_CONTEXT_OPENER.match(text.lstrip()))
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` carries every content word of ``name``."""
+    stems = content_stems(name)
+    return bool(stems) and stems <= content_stems(text)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """Overlap of two stem sets (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def definition_head(sentence: str) -> str:
+    """What a definition says a thing is, before it turns to what marks or causes it:
+    "Satoyoshi syndrome is a rare condition" of "... characterized by muscle spasms"."""
+    return _QUALIFIER_RE.split(sentence, maxsplit=1)[0]
