@@ -315,9 +315,10 @@ class Composer:
         """True when ``text`` names a narrower concept than the subject and not the subject
         itself: "hemifacial spasm" (a MeSH concept of its own) for a question on spasms. Such
         sentences still count, but rank below ones about the subject as a whole."""
-        names = [n for n, _ in focus.names]
+        text_stems = content_stems(text)
+        names = [n for n, _ in focus.names if n <= text_stems]
         if not names:
-            return False
+            return False  # no name of the subject in it: nothing to be narrower than (cheap)
         narrower = plain = False
         for surface, _ in self.vocabulary.mentions(text):
             stems = content_stems(surface)
