@@ -21,7 +21,6 @@ from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
 from medcite.compose.sections import (
-    INTENT_ANSWER_KEYS,
     SECTION_CUES,
     SectionSpec,
     answer_keys_of,
@@ -176,9 +175,7 @@ class Composer:
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
         candidates = self._score(extract(hits), focus, answer.intents, audience)
-        self._compose(
-            answer, candidates, focus, analysis.focus.tree_numbers if analysis.focus else []
-        )
+        self._compose(answer, candidates, focus)
         composed = time.perf_counter()
         answer.timings_ms = {
             "retrieve": round((retrieved - started) * 1000, 1),
@@ -328,9 +325,7 @@ class Composer:
                 narrower = True
         return narrower and not plain
 
-    def _compose(
-        self, answer: Answer, candidates: list[Candidate], focus: Focus, tree_numbers: list[str]
-    ) -> None:
+    def _compose(self, answer: Answer, candidates: list[Candidate], focus: Focus) -> None:
         refs = References()
         plan = plan_for(answer.intents)
         chosen: list[frozenset[str]] = []
@@ -351,9 +346,7 @@ class Composer:
         broad = any(not c.narrower and not c.list_item for c in ranked)
 
         def answers(c: Candidate, intents: Sequence[Intent]) -> bool:
-            return any(
-                c.cues & set(INTENT_ANSWER_KEYS[i]) and answers_intent(i, c.text) for i in intents
-            )
+            return any(c.cues & answer_keys_of([i]) and answers_intent(i, c.text) for i in intents)
 
         def take(c: Candidate, *, same_source: bool = False) -> bool:
             nonlocal words
@@ -455,7 +448,7 @@ class Composer:
         answer.references = refs.references()
         years = [r.year for r in answer.references if r.year]
         answer.last_updated = max(years) if years else None
-        answer.category = self._category(tree_numbers, summary)
+        answer.category = self._category(focus.tree_numbers, summary)
         answer.follow_up_suggestions = self._follow_ups(answer)
         statements = [i.text for i in answer.statements()]
         answer.reading_grade = (
@@ -502,9 +495,9 @@ class Composer:
             return category
         for c in summary:
             topic = c.evidence.document.focus or c.evidence.document.title
-            entry = self.vocabulary.mesh.get(topic.lower())
-            if entry is not None and entry.tree_numbers:
-                return category_of_tree_numbers(entry.tree_numbers)
+            trees = self.vocabulary.tree_numbers(topic)
+            if trees:
+                return category_of_tree_numbers(trees)
         return None
 
     def _follow_ups(self, answer: Answer) -> list[str]:

@@ -246,7 +246,9 @@ class Vocabulary:
     def tree_numbers(self, name: str) -> list[str]:
         """MeSH tree numbers of the concept called ``name`` (empty when MeSH lacks it)."""
         key = _norm(name)
-        entry = self.mesh.get(key) or (self.mesh.get(key[:-1]) if key.endswith("s") else None)
+        entry = self._lookup(key, mesh_only=True)
+        if entry is None and key.endswith("s"):  # a plural names its singular, as in mentions()
+            entry = self._lookup(key[:-1], mesh_only=True)
         return entry.tree_numbers if entry else []
 
     def is_narrower(self, name: str, than: list[str]) -> bool:
