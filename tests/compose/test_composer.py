@@ -207,3 +207,31 @@ def test_a_study_aim_is_not_quoted_as_a_finding(sentence: str, quotable: bool) -
     from medcite.compose.candidates import _quotable
 
     assert _quotable(sentence, is_item=False) is quotable
+
+
+def test_a_subject_the_corpus_does_not_know_is_not_answered_from_common_words(
+    composer: Composer,
+) -> None:
+    # No concept, and the one word that names the subject is in no passage: sentences that
+    # share "robot panels sparkle" with the question are not about it.
+    answer = composer.ask("Does zibberfloxacin make robot panels sparkle?", save=False)
+    assert answer.abstained
+    assert "no source to quote" in answer.disclaimer
+    # a known subject keeps the usual disclaimer
+    assert "quotes the sources" in composer.ask("What is glimmerpox?", save=False).disclaimer
+
+
+def test_without_a_concept_the_rarest_question_words_name_the_subject(
+    composer: Composer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medcite.compose.composer as composer_module
+
+    # The fixture corpus is tiny: every word is in a large share of its passages.
+    monkeypatch.setattr(composer_module, "SPECIFIC_SHARE", 0.2)
+    composer.retriever.search("Is polishing safe for robots in 2 oz doses?")
+    analysis = composer.retriever.last_analysis
+    assert analysis is not None and analysis.focus is None
+    focus = composer._focus(analysis, analysis.text)
+    assert "polish" in focus.specific  # in one passage
+    assert "robot" not in focus.specific  # in most of them
+    assert not focus.specific & {"2", "oz"}  # numbers and units name nothing

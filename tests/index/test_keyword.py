@@ -118,3 +118,5 @@ def test_knows_the_words_of_indexed_passages_only(
     assert index.knows("widgets")  # a synonym in the 'about' field, plural stemmed
     assert not index.knows("zorbalx")  # a misspelling: nothing indexed has it
     assert index.knows("the")  # a stop word: nothing to correct
+    assert index.doc_freq("zorblax") >= 1 and index.doc_freq("zorbalx") == 0
+    assert index.doc_freq("zorblax") <= index.num_docs()

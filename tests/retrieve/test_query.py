@@ -144,5 +144,6 @@ def test_narrower_concepts_by_mesh_tree() -> None:
     mites = vocabulary.tree_numbers("mite infestations")
     assert mites and vocabulary.is_narrower("Scabies", mites)
     assert not vocabulary.is_narrower("Mite Infestations", mites)  # not below itself
+    assert vocabulary.is_narrower("Parasites - Scabies", mites)  # a page under a parent heading
     assert not vocabulary.is_narrower("Scabies", vocabulary.tree_numbers("diverticulitis"))
     assert vocabulary.tree_numbers("zzqx blorp") == []

@@ -94,6 +94,8 @@ class Candidate:
     grade: float = 0.0
     score: float = 0.0
     narrower: bool = False  # about a narrower concept than the subject (hemifacial spasm)
+    # Surely about the subject: its page is on the subject, or it says what the question asks.
+    central: bool = False
 
     @property
     def passage_id(self) -> int:

@@ -69,10 +69,19 @@ SUBTYPE_FACTOR = 0.5
 ABOUT_SUBJECT = 0.8
 ABOUT_SUBJECT_WEIGHT = 0.7
 NARROWER_DOC = 0.8  # how much a page on a narrower MeSH concept counts as about the subject
+# A sentence carrying what the question asks about the subject ("Is shingles *contagious*?")
+# ranks up to this much higher.
+ASPECT_BONUS = 1.0
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
-# Section sizes in sections.py are multiplied by this: x2 raised key-fact recall on MedLFQA
-# LiveQA (first 30 questions) from 0.072 to 0.083 for ~40 more words; x3 added nothing more.
-SECTION_ITEMS_FACTOR = 2
+# A question word held by at most this share of passages names what the question is about.
+SPECIFIC_SHARE = 0.005
+SPECIFIC_WORDS = 2  # the rarest ones: "peroxide" and "wax", not "clean"
+MIN_SPECIFIC_LETTERS = 3  # shorter words ("oz", "ml") are units or abbreviations
+MIN_UNKNOWN_SUBJECT = 5  # letters of a word unknown to the corpus that can name a subject
+# Section sizes in sections.py are multiplied by this. x3 (was x2) raised key-fact recall on
+# the first 100 questions of MedicationQA and TREC LiveQA by ~0.01 each for ~60 more words at an
+# unchanged reading grade; x5 added little more and pushed the grade over 9 (docs/benchmarks.md).
+SECTION_ITEMS_FACTOR = 3
 
 # Reader-dependent preference for source types (multiplies a sentence's score).
 AUDIENCE_WEIGHTS: dict[Audience, dict[DocType, float]] = {
@@ -107,6 +116,11 @@ DISCLAIMERS: dict[Audience, str] = {
     ),
 }
 
+ABSTAIN_DISCLAIMER = (
+    "medcite found no source to quote for this question and gives no answer. For questions about "
+    "your health, talk to a doctor, nurse or pharmacist, and get urgent care if you feel very unwell."
+)
+
 FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
     Intent.CAUSE: "What causes {x}?",
     Intent.SYMPTOM: "What are the symptoms of {x}?",
@@ -117,7 +131,8 @@ FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
     Intent.RISK: "Who is at risk of {x}?",
 }
 _URGENT_RE = SECTION_CUES["seek_care"]
-# Topical sentences that fit none of the intent's sections, shown last.
+# Sentences that fit none of the intent's sections, shown last: only those from a page on the
+# subject or carrying what the question asks.
 MORE = SectionSpec("more", "Also in the sources", 4)
 
 
@@ -208,7 +223,23 @@ class Composer:
     def _focus(self, analysis: QueryAnalysis, question: str) -> Focus:
         qstems = content_stems(question)
         if analysis.focus is None:
-            return Focus(None, [], qstems)
+            # No known concept: the subject is in the question's rare words ("methylprednisolone",
+            # not "body"); words no passage holds are misspellings or outside the corpus.
+            # Numbers and units ("150 mg", "oz") name no subject.
+            shares = {
+                t: self.retriever.passage_share(t)
+                for t in qstems
+                if len(t) >= MIN_SPECIFIC_LETTERS and not t[:1].isdigit()
+            }
+            rare = sorted((v, t) for t, v in shares.items() if 0 < v <= SPECIFIC_SHARE)
+            specific = frozenset(t for _, t in rare[:SPECIFIC_WORDS])
+            if not specific:
+                # Only common words known ("Does zibberfloxacin make panels sparkle?"): a word
+                # no passage holds is then the subject, and nothing can speak for it.
+                specific = frozenset(
+                    t for t, v in shares.items() if v == 0 and len(t) >= MIN_UNKNOWN_SUBJECT
+                )
+            return Focus(None, [], qstems, specific=specific)
         f = analysis.focus
         weighted = [(f.matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
         names = [(content_stems(n), w) for n, w in weighted]
@@ -271,6 +302,8 @@ class Composer:
             if c.list_item and not about:
                 continue
             assert about is not None
+            if not focus.carries_specific(about, c.text, doc.focus or doc.title):
+                continue
             own = focus.match(about)
             names_doc = mentions(about, doc.focus or doc.title)
             generic_lead = c.list_item and len(content_stems(about)) <= 2
@@ -296,6 +329,9 @@ class Composer:
                 score *= SUBTYPE_FACTOR
             if c.cues & answer_keys:
                 score *= 1.5
+            aspect = focus.aspect_share(c.text)
+            score *= 1 + ASPECT_BONUS * aspect
+            c.central = aspect > 0 or (doc.id in on_subject and doc.id not in narrower_docs)
             if audience is Audience.PATIENT:
                 # Only patient mode weighs readability; clinicians get sentences as found.
                 c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
@@ -386,6 +422,7 @@ class Composer:
                     break
         if not summary:
             answer.abstained = True
+            answer.disclaimer = ABSTAIN_DISCLAIMER
             answer.abstain_reason = _abstain_reason(answer.question, bool(candidates))
             return
 
@@ -406,6 +443,8 @@ class Composer:
                     break
                 if spec.key == "causes" and not answers_intent(Intent.CAUSE, c.lead_in or c.text):
                     continue  # a cause list needs sentences that name a cause
+                if spec is MORE and not c.central:
+                    continue  # the catch-all section only holds what is surely on the subject
                 if fresh(c):
                     picked.append(c)
             if not picked:

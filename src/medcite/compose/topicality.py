@@ -22,10 +22,30 @@ class Focus:
     names: list[tuple[frozenset[str], float]] = field(default_factory=list)
     question: frozenset[str] = frozenset()
     tree_numbers: list[str] = field(default_factory=list)  # MeSH places of the subject
+    # With no vocabulary concept found: the question's specific words (rare in the corpus),
+    # one of which a kept sentence, or its document's title, must carry.
+    specific: frozenset[str] = frozenset()
 
     @property
     def stems(self) -> frozenset[str]:
         return frozenset().union(*(n for n, _ in self.names)) if self.names else self.question
+
+    @property
+    def aspect(self) -> frozenset[str]:
+        """What the question asks about the subject, beyond naming it ("contagious", "fatal",
+        "surgery"): its content words that are not a name of the subject."""
+        return self.question - self.stems if self.names else frozenset()
+
+    def aspect_share(self, text: str) -> float:
+        """Share (0-1) of the question's aspect words ``text`` carries, two sufficing."""
+        aspect = self.aspect
+        if not aspect:
+            return 0.0
+        return min(len(aspect & content_stems(text)), 2) / min(len(aspect), 2)
+
+    def carries_specific(self, *texts: str) -> bool:
+        """Whether one of ``texts`` carries a specific word (always, when there are none)."""
+        return not self.specific or any(self.specific & content_stems(t) for t in texts)
 
     def match(self, text: str) -> float:
         """How fully ``text`` names the subject (0-1)."""

@@ -111,6 +111,11 @@ class KeywordIndex:
         searcher = self.searcher()
         return all(any(searcher.doc_freq(f, t) > 0 for f in FIELD_BOOSTS) for t in terms)
 
+    def doc_freq(self, term: str) -> int:
+        """Passages holding the index term ``term`` (already analysed), in its most used field."""
+        searcher = self.searcher()
+        return max(int(searcher.doc_freq(f, term)) for f in FIELD_BOOSTS)
+
     def query_for(
         self,
         text: str,

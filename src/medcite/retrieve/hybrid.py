@@ -61,6 +61,12 @@ class HybridRetriever:
             dense = DenseIndex(store, MiniLMEmbedder())
         return cls(store, settings, dense, Vocabulary(store))
 
+    def passage_share(self, term: str) -> float:
+        """Share of indexed passages holding the index term ``term`` (0 before any search)."""
+        if self._keyword is None or not self._keyword.num_docs():
+            return 0.0
+        return self._keyword.doc_freq(term) / self._keyword.num_docs()
+
     def search(self, query: str, k: int = 10) -> list[Evidence]:
         query = validate_query(query)
         seen = self._keyword.frontier if self._keyword else None

@@ -253,8 +253,12 @@ class Vocabulary:
 
     def is_narrower(self, name: str, than: list[str]) -> bool:
         """Whether the concept ``name`` sits below one of the tree numbers ``than`` in MeSH
-        ("Scabies" below "Mite Infestations", "Alzheimer Disease" below "Dementia")."""
-        return any(t.startswith(f"{a}.") for t in self.tree_numbers(name) for a in than)
+        ("Scabies" below "Mite Infestations", "Alzheimer Disease" below "Dementia"). A page
+        title with a parent heading ("Parasites - Scabies") is tried part by part."""
+        parts = [name, *(p for p in name.split(" - ") if p != name)]
+        return any(
+            t.startswith(f"{a}.") for part in parts for t in self.tree_numbers(part) for a in than
+        )
 
     @cached_property
     def _words_by_shape(self) -> dict[tuple[str, int], list[str]]:

@@ -1,0 +1,32 @@
+"""Pure topicality predicates of the composer."""
+
+from __future__ import annotations
+
+from medcite.compose.candidates import content_stems
+from medcite.compose.topicality import Focus
+
+
+def _focus(subject: str, question: str, specific: frozenset[str] = frozenset()) -> Focus:
+    names = [(content_stems(subject), 1.0)] if subject else []
+    return Focus(subject or None, names, content_stems(question), specific=specific)
+
+
+def test_aspect_is_what_the_question_asks_beyond_the_subject() -> None:
+    focus = _focus("glimmerpox", "Is glimmerpox contagious in the robot workshop?")
+    assert focus.aspect == content_stems("contagious robot workshop")
+    assert focus.aspect_share("Glimmerpox is not contagious once panels dry.") == 0.5
+    assert focus.aspect_share("Glimmerpox is contagious in a robot workshop.") == 1.0
+    assert focus.aspect_share("Glimmerpox makes panels sparkle.") == 0.0
+
+
+def test_without_a_subject_there_is_no_aspect() -> None:
+    focus = _focus("", "Is polishing safe for robots?")
+    assert focus.aspect == frozenset()
+    assert focus.aspect_share("Polishing robots is safe.") == 0.0
+
+
+def test_specific_words_must_be_carried_when_there_are_any() -> None:
+    focus = _focus("", "Does zibberfloxacin harm robots?", frozenset({"zibberfloxacin"}))
+    assert not focus.carries_specific("Robots are harmed by glitter.", "Robot care")
+    assert focus.carries_specific("Robots are harmed by glitter.", "Zibberfloxacin")  # its title
+    assert _focus("", "Do robots sparkle?").carries_specific("Anything at all.")
