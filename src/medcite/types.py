@@ -255,6 +255,13 @@ class AnswerItem(BaseModel):
         default=None, description="Group inside the section (e.g. a MeSH body-system category)."
     )
     glosses: list[Gloss] = Field(default_factory=list)
+    lead_in: str | None = Field(
+        default=None,
+        description="For the first entry of a run from one list, the sentence of the same "
+        'passage that introduces the list ("Symptoms may include"), shown before it; None for '
+        "whole sentences, the rest of the run, and entries of a Causes section, whose heading "
+        "says what they are.",
+    )
 
 
 class AnswerSection(BaseModel):

@@ -235,3 +235,31 @@ def test_without_a_concept_the_rarest_question_words_name_the_subject(
     assert "polish" in focus.specific  # in one passage
     assert "robot" not in focus.specific  # in most of them
     assert not focus.specific & {"2", "oz"}  # numbers and units name nothing
+
+
+def test_a_run_of_list_entries_carries_the_sentence_that_introduces_it(composer: Composer) -> None:
+    from medcite.compose.render import render
+
+    answer = composer.ask("What are the symptoms of sparkle fatigue?", save=False)
+    entries = [
+        i
+        for s in answer.sections
+        for i in s.items
+        if i.text
+        in {"Dim panels in this pretend example", "Slow beeping at night", "Wobbly antennas"}
+    ]
+    assert len(entries) == 3, [i.text for s in answer.sections for i in s.items]
+    lead = "Sparkle fatigue signs in test robots may include"
+    assert entries[0].lead_in == lead  # once, on the first entry of the run
+    assert entries[1].lead_in is None and entries[2].lead_in is None
+    assert all(i.supported for i in answer.statements())
+    assert f"*{lead} …* " in render(answer, "markdown")
+    assert f'<span class="lead-in">{lead} …</span>' in render(answer, "html")
+    # the lead-in is checked against the passage like the entry itself
+    entries[0].lead_in = "Sparkle fatigue signs in every robot include"
+    from medcite.verify.support import verify_answer
+
+    verify_answer(
+        answer, composer.store.get_passages_by_id([i.passage_id for i in answer.statements()])
+    )
+    assert not entries[0].supported and entries[1].supported

@@ -73,6 +73,7 @@ NARROWER_DOC = 0.8  # how much a page on a narrower MeSH concept counts as about
 # ranks up to this much higher.
 ASPECT_BONUS = 1.0
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
+MIN_RESTATED_WORDS = 3  # content words a sentence needs to count as restating a longer one
 # A question word held by at most this share of passages names what the question is about.
 SPECIFIC_SHARE = 0.005
 SPECIFIC_WORDS = 2  # the rarest ones: "peroxide" and "wax", not "clean"
@@ -368,7 +369,7 @@ class Composer:
 
         def fresh(c: Candidate) -> bool:
             stems = content_stems(c.text)
-            if any(jaccard(stems, s) >= NEAR_DUPLICATE for s in chosen):
+            if any(jaccard(stems, s) >= NEAR_DUPLICATE or _restates(stems, s) for s in chosen):
                 return False
             chosen.append(stems)
             return True
@@ -451,8 +452,18 @@ class Composer:
                 continue
             picked.sort(key=lambda c: (c.rank, c.start))
             items = []
+            previous: Candidate | None = None
             for c in picked:
                 item = self._item(c, refs)
+                # "Trouble sleeping" alone would not say what it is: the first entry of a run
+                # from one list carries the sentence that introduces the list.
+                same_list = previous is not None and (previous.passage_id, previous.lead_in) == (
+                    c.passage_id,
+                    c.lead_in,
+                )
+                if c.list_item and spec.key != "causes" and not same_list:
+                    item.lead_in = c.lead_in
+                previous = c
                 if spec.key == "causes":
                     # A list item is itself the cause; a sentence names it after its cue phrase.
                     item.category = cause_category(
@@ -558,6 +569,13 @@ class Composer:
             for i in order
             if i not in answer.intents
         ][:3]
+
+
+def _restates(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One sentence says all the other does (of three content words or more): "X is a common
+    sleep disorder" within "X (pronunciation) is a common sleep disorder"."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small) >= MIN_RESTATED_WORDS and small <= large
 
 
 def _group_by_category(items: list[AnswerItem]) -> list[AnswerItem]:

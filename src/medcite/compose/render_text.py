@@ -163,7 +163,10 @@ def _statement(
 
 
 def _item(item: AnswerItem) -> Text:
-    return _statement(item.text, item.citations, item.supported, item.glosses)
+    out = _statement(item.text, item.citations, item.supported, item.glosses)
+    if item.lead_in:
+        out = Text(item.lead_in + " … ", style="italic") + out
+    return out
 
 
 def _bullets(rows: Iterable[RenderableType], marker: str = "•", indent: int = 0) -> Table:

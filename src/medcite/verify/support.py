@@ -32,8 +32,8 @@ def is_supported(text: str, span: tuple[int, int] | None, passage: Passage | Non
 def verify_answer(answer: Answer, passages: dict[int, Passage]) -> Answer:
     """Set ``supported`` on every item and gloss and ``support_rate`` on the answer, in place.
 
-    An item is supported only if its text is in its passage AND its first citation is the
-    reference that holds that passage.
+    An item is supported only if its text (and its list lead-in, when it has one) is in its
+    passage AND its first citation is the reference that holds that passage.
     """
     holder = {pid: ref.n for ref in answer.references for pid in ref.passage_ids}
     checked = 0
@@ -43,7 +43,11 @@ def verify_answer(answer: Answer, passages: dict[int, Passage]) -> Answer:
         nonlocal checked, ok
         passage = passages.get(item.passage_id)
         cited = bool(item.citations) and holder.get(item.passage_id) == item.citations[0]
-        item.supported = cited and is_supported(item.text, item.span, passage)
+        item.supported = (
+            cited
+            and is_supported(item.text, item.span, passage)
+            and (item.lead_in is None or is_supported(item.lead_in, None, passage))
+        )
         checked += 1
         ok += item.supported
         for gloss in item.glosses:
