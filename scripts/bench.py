@@ -5,6 +5,9 @@ Ingestion: the three shared corpora (MedQuAD, NGC, PubMedQA) into a fresh store,
 and passages per source, the no-op re-ingest time, and a parse-only baseline (loaders alone, no
 chunking or store) run in this process, with the ratio between them.
 
+Index build: keyword index and dense vectors over the default corpus, each a separate `medcite
+index` process; baseline: the packaged float-product embedding model on the same passages.
+
 Load: `medcite serve` over a freshly ingested default corpus under concurrent clients on loopback
 (scripts/loadtest.py, a separate process): throughput, latency percentiles, status classes and
 the server's memory over the run.
@@ -52,13 +55,12 @@ def machine() -> str:
     )
 
 
-def run_ingest_process(home: Path, mirror: Path) -> tuple[float, float, dict[str, object]]:
-    """(wall seconds, peak RSS MiB, JSON report) of one `medcite ingest --default` process."""
-    env = {**os.environ, "MEDCITE_HOME": str(home), "MEDCITE_MIRROR": str(mirror)}
+def run_medcite(args: list[str], env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
+    """(wall seconds, peak RSS MiB, JSON report) of one `medcite ARGS --json` process."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [MEDCITE, "ingest", "--default", "--json"],
-        env=env,
+        [MEDCITE, *args, "--json"],
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
@@ -68,8 +70,15 @@ def run_ingest_process(home: Path, mirror: Path) -> tuple[float, float, dict[str
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"ingest failed with exit status {proc.returncode}")
+        raise SystemExit(f"medcite {' '.join(args)} failed with exit status {proc.returncode}")
     return wall, usage.ru_maxrss / 1024, json.loads(out)
+
+
+def run_ingest_process(home: Path, mirror: Path) -> tuple[float, float, dict[str, object]]:
+    """(wall seconds, peak RSS MiB, JSON report) of one `medcite ingest --default` process."""
+    return run_medcite(
+        ["ingest", "--default"], {"MEDCITE_HOME": str(home), "MEDCITE_MIRROR": str(mirror)}
+    )
 
 
 def parse_only(mirror: Path) -> float:
@@ -147,6 +156,64 @@ def bench_ingest(mirror: Path, repeat: int) -> str:
         "Guideline Clearinghouse summaries (archived 2018), PubMedQA PQA-L (Jin et al., EMNLP 2019, MIT).",
     ]
     return "\n".join(lines)
+
+
+def bench_build(mirror: Path) -> str:
+    """The whole index build over the default corpus, each stage a separate `medcite` process:
+    keyword index rebuilt from the store, then every passage embedded (deriving the int8 model
+    into an empty model cache included). Baseline, in this process: the packaged float model's
+    speed on the same sample of passages, as run before (64 a batch) and now (4 a batch)."""
+    import random
+
+    from medcite.index.dense import passage_text
+    from medcite.index.embed import MiniLMEmbedder
+    from medcite.store.sqlite import SQLiteStore
+
+    home = Path(tempfile.mkdtemp(prefix="medcite-bench-build-"))
+    models = home / "models"
+    env = {
+        "MEDCITE_HOME": str(home),
+        "MEDCITE_MIRROR": str(mirror),
+        "MEDCITE_MODEL_CACHE": str(models),
+    }
+    try:
+        run_ingest_process(home, mirror)
+        kw_wall, kw_rss, kw = run_medcite(["index", "--rebuild"], env)
+        dense_wall, dense_rss, dense = run_medcite(["index", "--dense"], env)
+        with SQLiteStore(Settings(home=home).db_path) as store:
+            rows = store.conn.execute(
+                "SELECT p.section, p.text, d.title FROM passages p "
+                "JOIN documents d ON d.id = p.document_id ORDER BY p.id"
+            ).fetchall()
+        sample = [passage_text(r[0] or "", r[1], r[2]) for r in random.Random(0).sample(rows, 512)]
+        speeds = {}
+        for label, embedder in (
+            ("before", MiniLMEmbedder(quantized=False, batch_size=64)),
+            ("float", MiniLMEmbedder(quantized=False)),
+            ("int8", MiniLMEmbedder(cache_dir=models)),
+        ):
+            embedder.embed(sample[:64])  # load and warm up
+            started = time.perf_counter()
+            embedder.embed(sample)
+            speeds[label] = len(sample) / (time.perf_counter() - started)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    total = kw_wall + dense_wall
+    return "\n".join(
+        [
+            "## Index build over the default corpus",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; {kw['total']:,} passages; "
+            "each stage one `medcite index` process on a freshly ingested store.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| keyword index, rebuilt from the store (`medcite index --rebuild`) | {kw_wall:.1f} s, peak RSS {kw_rss:.0f} MiB |",
+            f"| dense vectors, every passage (`medcite index --dense`; deriving the int8 model included) | {dense_wall / 60:.1f} min ({dense['embedded']:,} passages, {dense['embedded'] / dense_wall:.0f}/s), peak RSS {dense_rss:.0f} MiB |",
+            f"| whole build (keyword + dense) | {total / 60:.1f} min (target 5 min) |",
+            f"| embedding speed, same 512 passages, this process: packaged float-product model, 64 a batch (before) / same, 4 a batch / derived int8 model, 4 a batch (now) | {speeds['before']:.0f} / {speeds['float']:.0f} / {speeds['int8']:.0f} passages/s (now / before {speeds['int8'] / speeds['before']:.2f}x) |",
+        ]
+    )
 
 
 def bench_retrieval_quality(shared: Path) -> str:
@@ -410,7 +477,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--only", help="Comma-separated subset: ingest, latency, retrieval, answers, load"
+        "--only", help="Comma-separated subset: ingest, latency, build, retrieval, answers, load"
     )
     parser.add_argument("--limit", type=int, help="Questions per answer dataset (default all)")
     parser.add_argument("--load-clients", type=int, default=200, help="Load test: clients")
@@ -426,7 +493,7 @@ def main() -> None:
     parts = (
         set(args.only.split(","))
         if args.only
-        else {"ingest", "retrieval", "latency", "answers", "load"}
+        else {"ingest", "retrieval", "latency", "build", "answers", "load"}
     )
     shared = Path(mirror_env).resolve().parent
     if "ingest" in parts:
@@ -436,6 +503,10 @@ def main() -> None:
     if "latency" in parts:
         section = bench_latency(Path(mirror_env))
         write_section(args.out, "latency", section)
+        print(section)
+    if "build" in parts:
+        section = bench_build(Path(mirror_env))
+        write_section(args.out, "build", section)
         print(section)
     if "retrieval" in parts:
         section = bench_retrieval_quality(shared)

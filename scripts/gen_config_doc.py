@@ -14,6 +14,8 @@ def main() -> None:
     for name, field in Settings.model_fields.items():
         if name == "home":
             default: object = "~/.local/share/medcite"
+        elif name == "model_cache":
+            default = "~/.cache/medcite/models"
         elif field.default_factory is not None:
             default = field.default_factory()  # type: ignore[call-arg]
         else:
@@ -27,7 +29,9 @@ def main() -> None:
         "| variable | default | meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n\n"
         "Paths inside the data dir: the store is `$MEDCITE_HOME/medcite.db` (SQLite, WAL mode; dense\n"
         "vectors live in it too), the keyword index `$MEDCITE_HOME/index/keyword/` (tantivy; rebuilt\n"
-        "from the store when missing), downloaded sources are cached in `$MEDCITE_HOME/sources/<name>/`.\n",
+        "from the store when missing), downloaded sources are cached in `$MEDCITE_HOME/sources/<name>/`.\n"
+        "The int8 embedding model derived from the packaged MiniLM (~22 MB) is cached in\n"
+        "`$MEDCITE_MODEL_CACHE`, shared by every data dir; deleting it only costs a re-derivation.\n",
         encoding="utf-8",
     )
 

@@ -32,6 +32,15 @@ def test_build_search_and_follow_updates(
     assert dense.update(batch=1, on_progress=progress.append) == store.count_passages()
     assert sum(progress) == store.count_passages() and dense.pending() == 0
     assert dense.update() == 0  # nothing left: a no-op
+    # Vectors of an earlier model are removed by the next update (search never reads them).
+    some_passage = store.conn.execute("SELECT id FROM passages LIMIT 1").fetchone()[0]
+    store.conn.execute(
+        "INSERT INTO passage_vectors(passage_id, model, vector) VALUES (?, 'older-model', x'00')",
+        (some_passage,),
+    )
+    assert dense.update() == 0
+    models = {r[0] for r in store.conn.execute("SELECT DISTINCT model FROM passage_vectors")}
+    assert models == {embedder.name}
 
     hits = dense.search("an imaginary illness in an older file layout", 2)
     top = store.get_passages_by_id([hits[0][0]])[hits[0][0]]

@@ -164,7 +164,8 @@ class KeyFactJudge:
         if embedder is None:
             from medcite.index.embed import MiniLMEmbedder
 
-            embedder = MiniLMEmbedder()
+            # The packaged float model: the judge's thresholds were fixed on its vectors.
+            embedder = MiniLMEmbedder(quantized=False)
         self.embedder = embedder
         self.thresholds = thresholds
         self._vectors: dict[str, Vector] = {}

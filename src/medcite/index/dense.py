@@ -49,7 +49,14 @@ class DenseIndex:
         return int(row[0])
 
     def update(self, *, batch: int = 256, on_progress: Callable[[int], None] | None = None) -> int:
-        """Embed every passage that has no vector yet; commits per batch. Returns how many."""
+        """Embed every passage that has no vector yet; commits per batch. Returns how many.
+
+        Vectors of other models (an earlier embedder) are deleted first: search never reads them.
+        """
+        with self.store.conn:
+            self.store.conn.execute(
+                "DELETE FROM passage_vectors WHERE model != ?", (self.embedder.name,)
+            )
         done = 0
         while True:
             rows = self.store.conn.execute(
