@@ -55,6 +55,9 @@ def test_stats_json(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:
     assert by[("ngc", "guideline")]["documents"] == 1
     assert by[("pubmedqa", "rct")]["documents"] == 1
     assert data["documents"] == 6 and data["passages"] >= 6
+    assert data["dense_vectors"] == 0 and data["dense_model"]
+    result = runner.invoke(app, ["stats"])
+    assert f"dense vectors: 0 of {data['passages']:,} passages" in result.stdout
 
 
 def test_search_and_ask(fixtures: Path, tmp_path: Path, cli_env: Path) -> None:

@@ -271,18 +271,24 @@ def _embed_pending(store: SQLiteStore, progress: RichIngestProgress) -> int:
 
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Documents and passages per source and document type."""
+    """Documents and passages per source and document type, and how many have dense vectors."""
+    from medcite.index.embed import MODEL_NAME
+
     settings = get_settings()
 
     def body() -> None:
         with _open_store(settings) as store:
             rows = store.stats()
+            vectors = store.count_vectors(MODEL_NAME)
+        passages = sum(r.passages for r in rows)
         if as_json:
             _print_json(
                 {
                     "db": str(settings.db_path),
                     "documents": sum(r.documents for r in rows),
-                    "passages": sum(r.passages for r in rows),
+                    "passages": passages,
+                    "dense_model": MODEL_NAME,
+                    "dense_vectors": vectors,
                     "by_source": [
                         {
                             "source": r.source,
@@ -296,6 +302,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
             )
         else:
             out.print(stats_table(rows))
+            hint = " (`medcite index --dense` adds the rest)" if vectors < passages else ""
+            out.print(f"dense vectors: {vectors:,} of {passages:,} passages{hint}")
             out.print(f"[dim]{settings.db_path}[/dim]")
 
     _guard(body)

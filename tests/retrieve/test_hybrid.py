@@ -30,6 +30,18 @@ def test_keyword_only_when_no_vectors(filled: SQLiteStore, settings: Settings) -
     assert priors["guideline"] > priors["consumer"]
 
 
+def test_vectors_of_an_earlier_model_are_ignored(filled: SQLiteStore, settings: Settings) -> None:
+    pytest.importorskip("onnxruntime")
+    passage = filled.conn.execute("SELECT id FROM passages LIMIT 1").fetchone()[0]
+    filled.conn.execute(
+        "INSERT INTO passage_vectors(passage_id, model, vector) VALUES (?, 'older-model', ?)",
+        (passage, bytes(768)),
+    )
+    retriever = HybridRetriever.open(filled, settings)
+    assert retriever.dense is None  # keyword only until `medcite index --dense` re-embeds
+    assert retriever.search("zorblax", 3)
+
+
 def test_prior_can_be_turned_off(filled: SQLiteStore, settings: Settings) -> None:
     off = settings.model_copy(update={"evidence_prior": 0.0})
     hits = HybridRetriever.open(filled, off).search("zorblax", 5)
@@ -51,6 +63,8 @@ def test_dense_joins_after_index_dense(fixtures: Path, tmp_path: Path, cli_env: 
     result = runner.invoke(app, ["index", "--dense", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["embedded"] == 3
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).stdout)
+    assert stats["dense_vectors"] == stats["passages"] == 3
     # A paraphrase with no shared keyword is still found through the dense list.
     result = runner.invoke(
         app, ["search", "made-up sickness described for a software check", "--json"]

@@ -53,12 +53,17 @@ class HybridRetriever:
     @classmethod
     def open(cls, store: SQLiteStore, settings: Settings) -> HybridRetriever:
         dense = None
-        has_vectors = store.conn.execute("SELECT 1 FROM passage_vectors LIMIT 1").fetchone()
-        # Without the dense extra installed, stored vectors are ignored: keyword only.
-        if has_vectors and importlib.util.find_spec("onnxruntime") is not None:
+        # Without the dense extra installed, stored vectors are ignored: keyword only. So are
+        # vectors of an earlier embedding model (until `medcite index --dense` replaces them).
+        if all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx")):
             from medcite.index.embed import MiniLMEmbedder
 
-            dense = DenseIndex(store, MiniLMEmbedder())
+            embedder = MiniLMEmbedder()
+            has_vectors = store.conn.execute(
+                "SELECT 1 FROM passage_vectors WHERE model = ? LIMIT 1", (embedder.name,)
+            ).fetchone()
+            if has_vectors:
+                dense = DenseIndex(store, embedder)
         return cls(store, settings, dense, Vocabulary(store))
 
     def passage_share(self, term: str) -> float:

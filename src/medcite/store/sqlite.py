@@ -266,6 +266,11 @@ class SQLiteStore:
     def count_passages(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM passages").fetchone()[0])
 
+    def count_vectors(self, model: str) -> int:
+        """Passages with a dense vector of ``model``."""
+        row = self.conn.execute("SELECT count(*) FROM passage_vectors WHERE model = ?", (model,))
+        return int(row.fetchone()[0])
+
     def get_document(self, document_id: int) -> StoredDocument | None:
         row = self.conn.execute(
             f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (document_id,)
