@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("onnxruntime")
+from medcite.errors import ConfigError
 from medcite.index.embed import DIMENSIONS, FLOAT_MODEL_NAME, MODEL_NAME, MiniLMEmbedder
 
 TEXTS = [
@@ -65,3 +66,11 @@ def test_paraphrases_are_closer_than_unrelated_text(embedder: MiniLMEmbedder) ->
         ]
     )
     assert float(q @ para) > float(q @ other) + 0.3
+
+
+def test_unwritable_model_cache_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError) as caught:
+        MiniLMEmbedder(cache_dir=blocker / "models").embed(["synthetic"])
+    assert "MEDCITE_MODEL_CACHE" in (caught.value.hint or "")

@@ -66,7 +66,7 @@ def tokenizer_file() -> Path:
 
 
 def quantized_model(cache_dir: Path) -> Path:
-    """The packaged model with int8 matrix products: derived on first use (~10 s), then cached.
+    """The packaged model with int8 matrix products: derived on first use (~5 s), then cached.
 
     The file name carries a digest of the packaged model, so a new package version is derived
     anew. Writes go through a temporary file and a rename, so processes deriving at the same time
@@ -79,15 +79,27 @@ def quantized_model(cache_dir: Path) -> Path:
     if target.exists():
         return target
     try:
-        import onnxruntime as ort
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        import onnxruntime.quantization  # noqa: F401  # needs the onnx package too
     except ImportError as exc:
         raise ConfigError(
             "deriving the int8 embedding model needs onnx and onnxruntime",
             hint="pip install 'medcite[dense]'",
         ) from exc
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".derive-") as tmp:
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        return _derive(source, target)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the embedding model cache {cache_dir}: {exc.strerror or exc}",
+            hint="set MEDCITE_MODEL_CACHE to a writable folder",
+        ) from exc
+
+
+def _derive(source: Path, target: Path) -> Path:
+    import onnxruntime as ort
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".derive-") as tmp:
         folded, quantized = Path(tmp) / "folded.onnx", Path(tmp) / "quantized.onnx"
         # Basic graph optimisation folds the int8 -> float32 weight conversions into constants.
         options = ort.SessionOptions()
