@@ -147,3 +147,9 @@ def test_narrower_concepts_by_mesh_tree() -> None:
     assert vocabulary.is_narrower("Parasites - Scabies", mites)  # a page under a parent heading
     assert not vocabulary.is_narrower("Scabies", vocabulary.tree_numbers("diverticulitis"))
     assert vocabulary.tree_numbers("zzqx blorp") == []
+    # A heading the package does not match in text ("dementia") still has its place in the tree.
+    dementia = vocabulary.tree_numbers("dementia")
+    assert dementia and vocabulary.is_narrower("Alzheimer Disease", dementia)
+    # ...without becoming a concept matched in questions ("pain" is such a heading).
+    assert vocabulary.tree_numbers("pain")
+    assert all(e.name != "Pain" for _, e in vocabulary.mentions("pain", mesh_only=True))

