@@ -83,6 +83,24 @@ def test_short_topic_names_count_without_synonyms_scope_sentences_do_not(
     assert not vocabulary.mentions("any synthetic condition needing widgets, gadgets and gizmos")
 
 
+def test_everyday_word_aliases_do_not_name_a_concept(store: SQLiteStore) -> None:
+    # Synthetic topics: an alias that is one everyday word (as "chILD" becomes "child") would
+    # match ordinary questions; a topic whose own name is an everyday word still counts.
+    for i, (focus, synonyms) in enumerate(
+        [("Glimmer syndrome", '["child", "glimmer disorder"]'), ("Window", "[]")]
+    ):
+        store.conn.execute(
+            "INSERT INTO documents(source, source_id, title, doc_type, evidence_level, focus,"
+            " synonyms, body, content_hash, record_hash) VALUES ('synthetic', ?, ?, 'consumer',"
+            " 1, ?, ?, 'Synthetic body.', ?, ?)",
+            (str(i), focus, focus, synonyms, f"c{i}", f"r{i}"),
+        )
+    vocabulary = Vocabulary(store)
+    assert not [e for _, e in vocabulary.mentions("my child") if e.name == "Glimmer syndrome"]
+    assert [e.name for _, e in vocabulary.mentions("a glimmer disorder")] == ["Glimmer syndrome"]
+    assert "Window" in [e.name for _, e in vocabulary.mentions("the window")]
+
+
 @pytest.mark.parametrize(
     ("question", "intents"),
     [

@@ -169,6 +169,30 @@ def _mesh_data() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _easy_words() -> frozenset[str]:
+    """The Dale-Chall list of ~3,000 words most fourth-graders know (shipped with textstat)."""
+    spec = importlib.util.find_spec("textstat")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources/en/easy_words.txt"
+    if not path.exists():
+        return frozenset()
+    return frozenset(w.strip().lower() for w in path.read_text(encoding="utf-8").split())
+
+
+def _everyday_alias(alias: str, name: str) -> bool:
+    """An alias that is one everyday word and not the concept's own name ("child" for
+    "Children's interstitial lung disease", from its abbreviation chILD) would match ordinary
+    questions."""
+    key, own = _norm(alias), _norm(name)
+    return (
+        " " not in key
+        and key not in (own, f"{own}s")
+        and (key in _easy_words() or key in _EVERYDAY_WORDS)
+    )
+
+
+@lru_cache(maxsize=1)
 def _mesh_trees_by_heading() -> dict[str, list[str]]:
     """Heading (normalised) -> MeSH tree numbers, for every heading. Some headings are not among
     the package's matchable variants ("dementia": only "dementias" is), so that mentions skip
@@ -194,6 +218,8 @@ def _mesh_disease_vocabulary() -> dict[str, _Entry]:
         if info is None:
             continue
         synonyms = [v for v in variants_of.get(names[0], []) if "," not in v][:12]
+        if _everyday_alias(variant, info["name"]):
+            continue
         out[_norm(variant)] = _Entry(
             info["name"], "mesh", info.get("mesh_id"), list(info.get("mesh_tree", [])), synonyms
         )
@@ -228,7 +254,7 @@ class Vocabulary:
             for name in names:
                 key = _norm(name)
                 # Short or everyday synonyms ("IS" for infantile spasms) would match ordinary words.
-                if len(key) < 4 or key in _EVERYDAY_WORDS:
+                if len(key) < 4 or key in _EVERYDAY_WORDS or _everyday_alias(name, focus):
                     continue
                 if key not in self.corpus:
                     self.corpus[key] = _Entry(
