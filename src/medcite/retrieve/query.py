@@ -217,9 +217,9 @@ def _mesh_disease_vocabulary() -> dict[str, _Entry]:
         info = canonical.get(names[0])
         if info is None:
             continue
-        synonyms = [v for v in variants_of.get(names[0], []) if "," not in v][:12]
         if _everyday_alias(variant, info["name"]):
             continue
+        synonyms = [v for v in variants_of.get(names[0], []) if "," not in v][:12]
         out[_norm(variant)] = _Entry(
             info["name"], "mesh", info.get("mesh_id"), list(info.get("mesh_tree", [])), synonyms
         )
