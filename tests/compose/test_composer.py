@@ -43,6 +43,20 @@ def test_cause_question_gets_quoted_cited_sections(composer: Composer) -> None:
     assert answer.support_rate == 1.0
 
 
+def test_an_answer_says_first_what_the_subject_is_and_only_the_subject(
+    composer: Composer,
+) -> None:
+    answer = composer.ask("What causes glimmerpox?", save=False)
+    overview = answer.sections[0]
+    assert (overview.key, overview.title) == ("definition", "What it is")
+    texts = [i.text for i in overview.items]
+    assert texts[0].startswith("Glimmerpox is an invented rash of test robots")
+    # a definition of something else on the same pages does not define the subject
+    assert not any(t.startswith(("Quorvantitis", "Sparkle fatigue")) for t in texts)
+    # nor does a sentence of the defining passage that is not itself a definition
+    assert "It makes robot panels sparkle for a few days." not in texts
+
+
 def test_references_are_numbered_in_citation_order_and_all_cited(composer: Composer) -> None:
     answer = composer.ask("What causes glimmerpox?", save=False)
     numbers = [r.n for r in answer.references]
@@ -263,3 +277,19 @@ def test_a_run_of_list_entries_carries_the_sentence_that_introduces_it(composer:
         answer, composer.store.get_passages_by_id([i.passage_id for i in answer.statements()])
     )
     assert not entries[0].supported and entries[1].supported
+
+
+def test_a_rare_word_of_one_topic_name_makes_that_topic_the_subject(
+    composer: Composer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "glitter" names no concept on its own, but only the topic Glimmerpox has it (in its
+    # synonym "Glitter itch") and the corpus uses it on Glimmerpox pages. The tiny fixture
+    # corpus makes every word common, so the rarity bar is raised for the test.
+    monkeypatch.setattr("medcite.compose.composer.SPECIFIC_SHARE", 1.0)
+    question = "Is glitter worse for old robots?"
+    answer = composer.ask(question, save=False)
+    assert answer.focus == "Glimmerpox"
+    assert any(i.text.startswith("Glimmerpox is an invented rash") for i in answer.statements())
+    # where the word is spread over other topics' pages it names none of them
+    monkeypatch.setattr("medcite.compose.composer.TOPIC_WORD_SHARE", 1.01)
+    assert composer.ask(question, save=False).focus is None

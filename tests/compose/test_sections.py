@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from medcite.compose.sections import SECTION_PLANS, answer_keys_of, plan_for
+from medcite.compose.sections import ABOUT, SECTION_PLANS, answer_keys_of, plan_for, section_for
 from medcite.types import Intent
 
 
-def test_one_intent_gets_its_own_plan() -> None:
-    assert plan_for([Intent.CAUSE]) == SECTION_PLANS[Intent.CAUSE]
+def test_one_intent_gets_its_own_plan_led_by_a_short_overview() -> None:
+    assert plan_for([Intent.CAUSE]) == (ABOUT, *SECTION_PLANS[Intent.CAUSE])
+    # plans that already say what the subject is keep their own overview
+    assert plan_for([Intent.SYMPTOM]) == SECTION_PLANS[Intent.SYMPTOM]
     assert plan_for([]) == SECTION_PLANS[Intent.DEFINITION]
+
+
+def test_the_added_overview_takes_definitions_by_cue_not_by_passage_kind() -> None:
+    plan = plan_for([Intent.CAUSE])
+    assert section_for({"definition"}, "information", plan) == "definition"
+    # an "information" passage's other sentences are not thereby definitions
+    assert section_for(set(), "information", plan) is None
+    # when the question asks what it is, the overview is the asked-for one and takes both
+    asked = plan_for([Intent.CAUSE, Intent.DEFINITION])
+    assert ABOUT not in asked
+    assert section_for(set(), "information", asked) == "definition"
+
+
+def test_a_sentence_cued_for_a_missing_section_does_not_follow_its_passage_kind() -> None:
+    plan = plan_for([Intent.TREATMENT])
+    # a diagnosis recommendation is not a treatment for sitting among the recommendations
+    assert section_for({"diagnosis"}, "Major Recommendations", plan) is None
+    assert section_for(set(), "Major Recommendations", plan) == "treatment"
+    # cues too common to place a sentence ("common") do not stop the passage kind
+    assert section_for({"frequency"}, "Major Recommendations", plan) == "treatment"
 
 
 def test_other_intents_add_the_sections_that_answer_them() -> None:
     plan = plan_for([Intent.CAUSE, Intent.PREVENTION, Intent.DEFINITION])
     keys = [s.key for s in plan]
     assert keys[0] == "definition"  # what it is leads, as an overview
+    assert plan[0].title == "Overview"  # the asked-for overview, not the short one
     assert keys[1:7] == [s.key for s in SECTION_PLANS[Intent.CAUSE]]
     assert keys[-1] == "prevention"  # then what the other question asks
     assert len(keys) == len(set(keys))

@@ -83,22 +83,41 @@ def test_short_topic_names_count_without_synonyms_scope_sentences_do_not(
     assert not vocabulary.mentions("any synthetic condition needing widgets, gadgets and gizmos")
 
 
-def test_everyday_word_aliases_do_not_name_a_concept(store: SQLiteStore) -> None:
-    # Synthetic topics: an alias that is one everyday word (as "chILD" becomes "child") would
-    # match ordinary questions; a topic whose own name is an everyday word still counts.
-    for i, (focus, synonyms) in enumerate(
-        [("Glimmer syndrome", '["child", "glimmer disorder"]'), ("Window", "[]")]
-    ):
+def _add_topics(store: SQLiteStore, topics: list[tuple[str, str]]) -> None:
+    """Synthetic documents with a topic name and its synonyms (a JSON list)."""
+    for i, (focus, synonyms) in enumerate(topics):
         store.conn.execute(
             "INSERT INTO documents(source, source_id, title, doc_type, evidence_level, focus,"
             " synonyms, body, content_hash, record_hash) VALUES ('synthetic', ?, ?, 'consumer',"
             " 1, ?, ?, 'Synthetic body.', ?, ?)",
             (str(i), focus, focus, synonyms, f"c{i}", f"r{i}"),
         )
+
+
+def test_everyday_word_aliases_do_not_name_a_concept(store: SQLiteStore) -> None:
+    # Synthetic topics: an alias that is one everyday word (as "chILD" becomes "child") would
+    # match ordinary questions; a topic whose own name is an everyday word still counts.
+    _add_topics(store, [("Glimmer syndrome", '["child", "glimmer disorder"]'), ("Window", "[]")])
     vocabulary = Vocabulary(store)
     assert not [e for _, e in vocabulary.mentions("my child") if e.name == "Glimmer syndrome"]
     assert [e.name for _, e in vocabulary.mentions("a glimmer disorder")] == ["Glimmer syndrome"]
     assert "Window" in [e.name for _, e in vocabulary.mentions("the window")]
+
+
+def test_a_word_of_one_topic_name_names_that_topic(store: SQLiteStore) -> None:
+    # "MTHFR" alone names the topic "MTHFR gene mutation"; a word shared by two topics names none.
+    _add_topics(
+        store,
+        [("Blorptase gene change", '["blorptase variant"]'), ("Wobble fever", '["gene wobble"]')],
+    )
+    vocabulary = Vocabulary(store)
+    topic = vocabulary.topic_named_by("blorptas")
+    assert topic is not None and topic.name == "Blorptase gene change"
+    assert "blorptase variant" in topic.synonyms
+    wobble = vocabulary.topic_named_by("wobbl")
+    assert wobble is not None and wobble.name == "Wobble fever"  # via its synonym only
+    assert vocabulary.topic_named_by("gene") is None  # in two topics' names
+    assert vocabulary.topic_named_by("zzqx") is None
 
 
 @pytest.mark.parametrize(

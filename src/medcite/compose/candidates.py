@@ -62,6 +62,8 @@ _BOILERPLATE_RE = re.compile(
     r"^variant \d+\b|\bclick\b|\bwebsite\b|\bthis (guideline|review|study|article|report|summary)\b|"
     r"\bwe (conducted|performed|searched|reviewed|aimed|studied|examined|investigated)\b|"
     r"\bhttps?://|\bwww\.|\bcontact (us|the)\b|\blisted below\b|\bfollowing\b:?$|"
+    r"\boriginal guideline document\b|\bfull version of the guideline\b|^(please )?(see|refer)\b|"
+    r"\bdefinitions? (for|of) the\b|\bgenetic testing registry\b|\bthe GTR\b|"
     r"^to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
     r"analy[sz]e|test|study|review)\b)",
     re.I,
@@ -96,6 +98,7 @@ class Candidate:
     narrower: bool = False  # about a narrower concept than the subject (hemifacial spasm)
     # Surely about the subject: its page is on the subject, or it says what the question asks.
     central: bool = False
+    defines: bool = False  # says what the subject itself is ("X is a condition ...")
 
     @property
     def passage_id(self) -> int:
@@ -137,6 +140,8 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
                     if sentence.rstrip().endswith(":") or _LEAD_IN_RE.search(sentence)
                     else None
                 )
+            elif lead_in is not None and _BOILERPLATE_RE.search(lead_in):
+                continue  # a list of links ("These resources address ..."), not statements
             if not _quotable(sentence, is_item):
                 continue
             out.append(

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 import textstat
 
 from medcite.compose.candidates import Candidate, content_stems, extract
-from medcite.compose.categories import OTHER_CAUSES, category_of_tree_numbers, cause_category
+from medcite.compose.categories import category_of_tree_numbers, cause_category
+from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
 from medcite.compose.sections import (
+    ABOUT,
     SECTION_CUES,
     SectionSpec,
     answer_keys_of,
@@ -32,6 +34,7 @@ from medcite.compose.topicality import (
     Focus,
     answers_intent,
     definition_head,
+    definition_subject,
     jaccard,
     leans_on_context,
     mentions,
@@ -47,6 +50,7 @@ from medcite.types import (
     AnswerItem,
     AnswerSection,
     Audience,
+    Concept,
     DocType,
     EvidenceNote,
     Gloss,
@@ -73,11 +77,13 @@ NARROWER_DOC = 0.8  # how much a page on a narrower MeSH concept counts as about
 # ranks up to this much higher.
 ASPECT_BONUS = 1.0
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
-MIN_RESTATED_WORDS = 3  # content words a sentence needs to count as restating a longer one
 # A question word held by at most this share of passages names what the question is about.
 SPECIFIC_SHARE = 0.005
 SPECIFIC_WORDS = 2  # the rarest ones: "peroxide" and "wax", not "clean"
 MIN_SPECIFIC_LETTERS = 3  # shorter words ("oz", "ml") are units or abbreviations
+# Share of the passages holding a word that must sit on one topic's pages for the word alone to
+# name the topic (MTHFR: 0.32 on the default corpus; cortisone 0.02, taper 0.01).
+TOPIC_WORD_SHARE = 0.15
 MIN_UNKNOWN_SUBJECT = 5  # letters of a word unknown to the corpus that can name a subject
 # Section sizes in sections.py are multiplied by this. x3 (was x2) raised key-fact recall on
 # the first 100 questions of MedicationQA and TREC LiveQA by ~0.01 each for ~60 more words at an
@@ -122,15 +128,6 @@ ABSTAIN_DISCLAIMER = (
     "your health, talk to a doctor, nurse or pharmacist, and get urgent care if you feel very unwell."
 )
 
-FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
-    Intent.CAUSE: "What causes {x}?",
-    Intent.SYMPTOM: "What are the symptoms of {x}?",
-    Intent.DIAGNOSIS: "How {be} {x} diagnosed?",
-    Intent.TREATMENT: "How {be} {x} treated?",
-    Intent.PREVENTION: "Can {x} be prevented?",
-    Intent.PROGNOSIS: "What is the outlook for {x}?",
-    Intent.RISK: "Who is at risk of {x}?",
-}
 _URGENT_RE = SECTION_CUES["seek_care"]
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
 # subject or carrying what the question asks.
@@ -240,12 +237,40 @@ class Composer:
                 specific = frozenset(
                     t for t, v in shares.items() if v == 0 and len(t) >= MIN_UNKNOWN_SUBJECT
                 )
-            return Focus(None, [], qstems, specific=specific)
-        f = analysis.focus
-        weighted = [(f.matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
+            # A rare word that belongs to one topic's name names that topic ("MTHFR A1298C").
+            topic = next(
+                (c for _, t in rare[:SPECIFIC_WORDS] if (c := self._topic_named_by(t))), None
+            )
+            if topic is None:
+                return Focus(None, [], qstems, specific=specific)
+            # Its rare words still gate what is quoted, as for a question with no concept.
+            return self._concept_focus(topic, qstems, topic.name, specific)
+        return self._concept_focus(analysis.focus, qstems, analysis.focus.matched)
+
+    def _topic_named_by(self, word: str) -> Concept | None:
+        """The topic whose name holds ``word`` when the corpus uses the word mostly on that
+        topic's pages: "MTHFR" names "MTHFR gene mutation", but "oil" does not name "Oil
+        Spills", nor "cortisone" "Cortisone reductase deficiency"."""
+        topic = self.vocabulary.topic_named_by(word)
+        if topic is None:
+            return None
+        holders = self.retriever.documents_holding(word)
+        own = self.store.document_ids_with_focus(topic.name)
+        if not holders or sum(d in own for d in holders) < TOPIC_WORD_SHARE * len(holders):
+            return None
+        return topic
+
+    def _concept_focus(
+        self,
+        f: Concept,
+        qstems: frozenset[str],
+        matched: str,
+        specific: frozenset[str] = frozenset(),
+    ) -> Focus:
+        weighted = [(matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
         names = [(content_stems(n), w) for n, w in weighted]
         trees = f.tree_numbers or self.vocabulary.tree_numbers(f.name)
-        return Focus(f.matched, [(n, w) for n, w in names if n], qstems, trees)
+        return Focus(matched, [(n, w) for n, w in names if n], qstems, trees, specific=specific)
 
     def _score(
         self,
@@ -328,15 +353,25 @@ class Composer:
             )
             if c.narrower:
                 score *= SUBTYPE_FACTOR
+            # A page's opening sentence may define the subject under another name: "Muscle
+            # cramps are sudden, involuntary contractions or spasms in ... muscles".
+            opens_page = c.kind == "information" and c.evidence.passage.ord == 0 and c.start == 0
+            if "definition" in c.cues and not c.narrower:
+                defined = definition_subject(c.text)  # not "Hemifacial spasm" for spasms
+                c.defines = not self._names_subtype(defined, focus) and (
+                    focus.match(defined) >= ABOUT_SUBJECT
+                    or (opens_page and focus.match(definition_head(c.text)) >= ABOUT_SUBJECT)
+                )
             if c.cues & answer_keys:
                 score *= 1.5
             aspect = focus.aspect_share(c.text)
             score *= 1 + ASPECT_BONUS * aspect
             c.central = aspect > 0 or (doc.id in on_subject and doc.id not in narrower_docs)
             if audience is Audience.PATIENT:
-                # Only patient mode weighs readability; clinicians get sentences as found.
+                # Only patient mode weighs readability; clinicians get sentences as found. The
+                # sentence that opens the subject's own page (what it is) stays however hard.
                 c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
-                if c.grade > PATIENT_MAX_GRADE:
+                if c.grade > PATIENT_MAX_GRADE and not (c.defines and opens_page):
                     continue  # too hard to read for a lay reader; clinicians still get it
                 score /= 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)
                 if c.word_count > 25:
@@ -369,7 +404,7 @@ class Composer:
 
         def fresh(c: Candidate) -> bool:
             stems = content_stems(c.text)
-            if any(jaccard(stems, s) >= NEAR_DUPLICATE or _restates(stems, s) for s in chosen):
+            if any(jaccard(stems, s) >= NEAR_DUPLICATE or restates(stems, s) for s in chosen):
                 return False
             chosen.append(stems)
             return True
@@ -424,7 +459,7 @@ class Composer:
         if not summary:
             answer.abstained = True
             answer.disclaimer = ABSTAIN_DISCLAIMER
-            answer.abstain_reason = _abstain_reason(answer.question, bool(candidates))
+            answer.abstain_reason = abstain_reason(answer.question, bool(candidates))
             return
 
         in_summary = {(c.passage_id, c.start) for c in summary}
@@ -446,6 +481,8 @@ class Composer:
                     continue  # a cause list needs sentences that name a cause
                 if spec is MORE and not c.central:
                     continue  # the catch-all section only holds what is surely on the subject
+                if spec is ABOUT and not c.defines:
+                    continue  # the overview defines the subject itself, nothing narrower
                 if fresh(c):
                     picked.append(c)
             if not picked:
@@ -471,7 +508,7 @@ class Composer:
                     )
                 items.append(item)
             if spec.key == "causes":
-                items = _group_by_category(items)
+                items = group_by_category(items)
             answer.sections.append(AnswerSection(key=spec.key, title=spec.title, items=items))
 
         for stronger, weaker in find_notes(candidates, focus.stems):
@@ -499,7 +536,7 @@ class Composer:
         years = [r.year for r in answer.references if r.year]
         answer.last_updated = max(years) if years else None
         answer.category = self._category(focus.tree_numbers, summary)
-        answer.follow_up_suggestions = self._follow_ups(answer)
+        answer.follow_up_suggestions = follow_ups(answer)
         statements = [i.text for i in answer.statements()]
         answer.reading_grade = (
             round(float(textstat.flesch_kincaid_grade(" ".join(statements))), 1)
@@ -549,52 +586,3 @@ class Composer:
             if trees:
                 return category_of_tree_numbers(trees)
         return None
-
-    def _follow_ups(self, answer: Answer) -> list[str]:
-        if not answer.focus:
-            return []
-        order = [
-            Intent.TREATMENT,
-            Intent.SYMPTOM,
-            Intent.CAUSE,
-            Intent.DIAGNOSIS,
-            Intent.PREVENTION,
-            Intent.PROGNOSIS,
-            Intent.RISK,
-        ]
-        subject = answer.focus.lower()
-        plural = subject.endswith("s") and not subject.endswith(("ss", "is", "us"))
-        return [
-            FOLLOW_UP_TEMPLATES[i].format(x=subject, be="are" if plural else "is")
-            for i in order
-            if i not in answer.intents
-        ][:3]
-
-
-def _restates(a: frozenset[str], b: frozenset[str]) -> bool:
-    """One sentence says all the other does (of three content words or more): "X is a common
-    sleep disorder" within "X (pronunciation) is a common sleep disorder"."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return len(small) >= MIN_RESTATED_WORDS and small <= large
-
-
-def _group_by_category(items: list[AnswerItem]) -> list[AnswerItem]:
-    """Items of one category together (first-seen order), the catch-all group last."""
-    order: list[str] = []
-    for item in items:
-        key = item.category or OTHER_CAUSES
-        if key not in order:
-            order.append(key)
-    if OTHER_CAUSES in order:
-        order.remove(OTHER_CAUSES)
-        order.append(OTHER_CAUSES)
-    return [i for key in order for i in items if (i.category or OTHER_CAUSES) == key]
-
-
-def _abstain_reason(question: str, had_candidates: bool) -> str:
-    what = "nothing relevant enough" if had_candidates else "nothing"
-    return (
-        f"The ingested sources have {what} to answer this question, so medcite does not answer "
-        "it rather than guess. Ingest guidelines, reviews or consumer health pages that cover "
-        "the topic (`medcite ingest PATH`, or a named source such as `medcite ingest pubmed -q TOPIC`) and ask again."
-    )

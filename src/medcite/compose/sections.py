@@ -197,6 +197,11 @@ SECTION_PLANS: dict[Intent, tuple[SectionSpec, ...]] = {
 }
 
 
+# Cues too common to say where a sentence belongs on their own ("common", "is a").
+_WEAK_CUES = frozenset({"frequency", "definition", "mechanism"})
+ABOUT = SectionSpec("definition", "What it is", 1)
+
+
 def answer_keys_of(intents: Sequence[Intent]) -> set[str]:
     """Section keys whose sentences answer any of ``intents`` directly."""
     return {key for intent in intents for key in INTENT_ANSWER_KEYS[intent]}
@@ -224,6 +229,8 @@ def plan_for(intents: Sequence[Intent]) -> tuple[SectionSpec, ...]:
                 plan.insert(0, spec)
             else:
                 plan.append(spec)
+    if not any(spec.key == "definition" for spec in plan):
+        plan.insert(0, ABOUT)  # what the subject is, before what was asked about it
     return tuple(plan)
 
 
@@ -235,11 +242,16 @@ def cue_keys(sentence: str) -> set[str]:
 def section_for(
     sentence_cues: set[str], passage_kind: str | None, plan: tuple[SectionSpec, ...]
 ) -> str | None:
-    """The plan section a sentence belongs to: a cue match in plan order, else its passage kind."""
+    """The plan section a sentence belongs to: a cue match in plan order, else its passage kind
+    unless its cues place it in a section the plan lacks (a diagnosis recommendation is not a
+    treatment because it sits in a guideline's recommendations)."""
     for spec in plan:
         if spec.key in sentence_cues:
             return spec.key
+    if sentence_cues - _WEAK_CUES:
+        return None
     kind_key = PASSAGE_KIND_SECTIONS.get(passage_kind or "")
-    if kind_key and any(spec.key == kind_key for spec in plan):
+    # The short overview added to other intents' plans takes only sentences that define.
+    if kind_key and any(spec.key == kind_key and spec is not ABOUT for spec in plan):
         return kind_key
     return None

@@ -125,3 +125,16 @@ def definition_head(sentence: str) -> str:
     """What a definition says a thing is, before it turns to what marks or causes it:
     "Satoyoshi syndrome is a rare condition" of "... characterized by muscle spasms"."""
     return _QUALIFIER_RE.split(sentence, maxsplit=1)[0]
+
+
+_COPULA_RE = re.compile(r"\s(?:is|are|refers? to|describes?|means)\s", re.IGNORECASE)
+
+
+def definition_subject(sentence: str) -> str:
+    """What a definition defines: "Trisomy 13, also called Patau syndrome" of "Trisomy 13, also
+    called Patau syndrome, is a chromosomal condition ..."; "" when no copula is found or the
+    words before it already qualify something else ("A buildup of X can cause Y, which is")."""
+    parts = _COPULA_RE.split(sentence, maxsplit=1)
+    if len(parts) < 2 or _QUALIFIER_RE.search(parts[0]):
+        return ""
+    return parts[0]

@@ -72,6 +72,12 @@ class HybridRetriever:
             return 0.0
         return self._keyword.doc_freq(term) / self._keyword.num_docs()
 
+    def documents_holding(self, word: str, limit: int = 500) -> list[int]:
+        """The document of each passage holding ``word`` (best-scoring first, up to ``limit``)."""
+        if self._keyword is None:
+            return []
+        return [did for _, did, _ in self._keyword.search_with_documents(word, limit)]
+
     def search(self, query: str, k: int = 10) -> list[Evidence]:
         query = validate_query(query)
         seen = self._keyword.frontier if self._keyword else None

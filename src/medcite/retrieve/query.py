@@ -370,6 +370,32 @@ class Vocabulary:
                     best = (d, candidate)
         return best[1] if best else None
 
+    @cached_property
+    def _topics_by_stem(self) -> dict[str, set[str]]:
+        from medcite.index.analysis import analyze  # the keyword analyzer: stems as indexed
+
+        topics: dict[str, set[str]] = {}
+        for entry in self.corpus.values():
+            for name in (entry.name, *entry.synonyms):
+                for stem in analyze(name):
+                    topics.setdefault(stem, set()).add(entry.name)
+        return topics
+
+    def topic_named_by(self, stem: str) -> Concept | None:
+        """The one corpus topic whose name (or a synonym) holds the word ``stem``: "MTHFR gene
+        mutation" for "mthfr"; None when no topic or several do."""
+        names = self._topics_by_stem.get(stem, set())
+        if len(names) != 1:
+            return None
+        entry = self.corpus[_norm(next(iter(names)))]
+        return Concept(
+            name=entry.name,
+            tree_numbers=self.tree_numbers(entry.name),
+            synonyms=entry.synonyms,
+            source="corpus",
+            matched=stem,
+        )
+
     def find_focus(self, question: str) -> Concept | None:
         """The longest vocabulary phrase in the question (corpus names win ties: they are topics)."""
         words = _WORD_RE.findall(question.lower())

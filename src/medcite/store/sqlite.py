@@ -271,6 +271,11 @@ class SQLiteStore:
         row = self.conn.execute("SELECT count(*) FROM passage_vectors WHERE model = ?", (model,))
         return int(row.fetchone()[0])
 
+    def document_ids_with_focus(self, focus: str) -> set[int]:
+        """Documents whose topic is ``focus`` (a MedQuAD focus, a guideline's condition)."""
+        rows = self.conn.execute("SELECT id FROM documents WHERE focus = ?", (focus,))
+        return {int(r[0]) for r in rows}
+
     def get_document(self, document_id: int) -> StoredDocument | None:
         row = self.conn.execute(
             f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (document_id,)

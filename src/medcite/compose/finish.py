@@ -1,0 +1,70 @@
+"""Finishing an answer article: follow-up questions, cause grouping, the abstention message,
+and the test for a sentence that restates another. Pure functions of the composed parts."""
+
+from __future__ import annotations
+
+from medcite.compose.categories import OTHER_CAUSES
+from medcite.types import Answer, AnswerItem, Intent
+
+MIN_RESTATED_WORDS = 3  # content words a sentence needs to count as restating a longer one
+
+FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
+    Intent.CAUSE: "What causes {x}?",
+    Intent.SYMPTOM: "What are the symptoms of {x}?",
+    Intent.DIAGNOSIS: "How {be} {x} diagnosed?",
+    Intent.TREATMENT: "How {be} {x} treated?",
+    Intent.PREVENTION: "Can {x} be prevented?",
+    Intent.PROGNOSIS: "What is the outlook for {x}?",
+    Intent.RISK: "Who is at risk of {x}?",
+}
+
+
+def follow_ups(answer: Answer) -> list[str]:
+    """Up to three questions on the same subject about what was not asked."""
+    if not answer.focus:
+        return []
+    order = [
+        Intent.TREATMENT,
+        Intent.SYMPTOM,
+        Intent.CAUSE,
+        Intent.DIAGNOSIS,
+        Intent.PREVENTION,
+        Intent.PROGNOSIS,
+        Intent.RISK,
+    ]
+    subject = answer.focus.lower()
+    plural = subject.endswith("s") and not subject.endswith(("ss", "is", "us"))
+    return [
+        FOLLOW_UP_TEMPLATES[i].format(x=subject, be="are" if plural else "is")
+        for i in order
+        if i not in answer.intents
+    ][:3]
+
+
+def restates(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One sentence says all the other does (of three content words or more): "X is a common
+    sleep disorder" within "X (pronunciation) is a common sleep disorder"."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return len(small) >= MIN_RESTATED_WORDS and small <= large
+
+
+def group_by_category(items: list[AnswerItem]) -> list[AnswerItem]:
+    """Items of one category together (first-seen order), the catch-all group last."""
+    order: list[str] = []
+    for item in items:
+        key = item.category or OTHER_CAUSES
+        if key not in order:
+            order.append(key)
+    if OTHER_CAUSES in order:
+        order.remove(OTHER_CAUSES)
+        order.append(OTHER_CAUSES)
+    return [i for key in order for i in items if (i.category or OTHER_CAUSES) == key]
+
+
+def abstain_reason(question: str, had_candidates: bool) -> str:
+    what = "nothing relevant enough" if had_candidates else "nothing"
+    return (
+        f"The ingested sources have {what} to answer this question, so medcite does not answer "
+        "it rather than guess. Ingest guidelines, reviews or consumer health pages that cover "
+        "the topic (`medcite ingest PATH`, or a named source such as `medcite ingest pubmed -q TOPIC`) and ask again."
+    )
