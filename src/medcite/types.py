@@ -266,7 +266,10 @@ class AnswerItem(BaseModel):
 
 class AnswerSection(BaseModel):
     key: str = Field(
-        description="Stable machine name of the section, e.g. causes, when_to_seek_care."
+        description=(
+            "Stable machine name of the section, e.g. definition (What it is, Overview), "
+            "causes, seek_care, more (Also in the sources)."
+        )
     )
     title: str
     items: list[AnswerItem] = Field(default_factory=list)
