@@ -109,6 +109,11 @@ class Candidate:
     def word_count(self) -> int:
         return len(self.text.split())
 
+    @property
+    def opens_page(self) -> bool:
+        """The first sentence of a page's "What is X?" answer: where a page defines its topic."""
+        return self.kind == "information" and self.evidence.passage.ord == 0 and self.start == 0
+
 
 def passage_kind(evidence: Evidence) -> str | None:
     meta = evidence.passage.meta

@@ -314,7 +314,7 @@ class Composer:
                     doc_match[doc.id] = NARROWER_DOC
                     narrower_docs.add(doc.id)
                     on_subject.add(doc.id)
-            if c.kind == "information" and c.evidence.passage.ord == 0 and c.start == 0:
+            if c.opens_page:
                 doc_match[doc.id] = max(doc_match[doc.id], focus.match(c.text))
                 # "Muscle cramps are ... spasms" defines the subject under another name;
                 # "Satoyoshi syndrome is a condition characterized by ... spasms" does not.
@@ -353,14 +353,13 @@ class Composer:
             )
             if c.narrower:
                 score *= SUBTYPE_FACTOR
-            # A page's opening sentence may define the subject under another name: "Muscle
-            # cramps are sudden, involuntary contractions or spasms in ... muscles".
-            opens_page = c.kind == "information" and c.evidence.passage.ord == 0 and c.start == 0
             if "definition" in c.cues and not c.narrower:
+                # A page's opening sentence may define the subject under another name: "Muscle
+                # cramps are sudden, involuntary contractions or spasms in ... muscles".
                 defined = definition_subject(c.text)  # not "Hemifacial spasm" for spasms
                 c.defines = not self._names_subtype(defined, focus) and (
                     focus.match(defined) >= ABOUT_SUBJECT
-                    or (opens_page and focus.match(definition_head(c.text)) >= ABOUT_SUBJECT)
+                    or (c.opens_page and focus.match(definition_head(c.text)) >= ABOUT_SUBJECT)
                 )
             if c.cues & answer_keys:
                 score *= 1.5
@@ -371,7 +370,7 @@ class Composer:
                 # Only patient mode weighs readability; clinicians get sentences as found. The
                 # sentence that opens the subject's own page (what it is) stays however hard.
                 c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
-                if c.grade > PATIENT_MAX_GRADE and not (c.defines and opens_page):
+                if c.grade > PATIENT_MAX_GRADE and not (c.defines and c.opens_page):
                     continue  # too hard to read for a lay reader; clinicians still get it
                 score /= 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)
                 if c.word_count > 25:
