@@ -293,3 +293,47 @@ def test_a_rare_word_of_one_topic_name_makes_that_topic_the_subject(
     # where the word is spread over other topics' pages it names none of them
     monkeypatch.setattr("medcite.compose.composer.TOPIC_WORD_SHARE", 1.01)
     assert composer.ask(question, save=False).focus is None
+
+
+def test_sentences_about_another_pages_topic_are_not_quoted_for_the_subject(
+    composer: Composer,
+) -> None:
+    # The Sparkle fatigue page's "the condition" and "It" mean sparkle fatigue, not glimmerpox:
+    # quoted in an answer on glimmerpox they would read as being about glimmerpox.
+    answer = composer.ask("What causes glimmerpox?", save=False)
+    texts = [i.text for i in answer.statements()]
+    assert not any(t.startswith(("As the condition progresses", "It can be caused")) for t in texts)
+    assert any(t.startswith("Glimmerpox is an invented rash") for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "refers"),
+    [
+        ("As the condition progresses, robots wobble.", True),
+        ("It is inherited by test robots.", True),
+        ("This disorder makes panels dim.", True),
+        ("Its panels go dim.", True),
+        ("Glimmerpox is caused by quorvantitis.", False),
+        ("Itchy panels are common in glimmerpox.", False),  # "It" only as a whole word
+    ],
+)
+def test_sentences_that_speak_of_their_pages_topic_without_naming_it(
+    sentence: str, refers: bool
+) -> None:
+    from medcite.compose.topicality import refers_to_page_topic
+
+    assert refers_to_page_topic(sentence) is refers
+
+
+def test_the_bottom_line_names_the_subject_and_bare_sentences_are_left_out(
+    composer: Composer,
+) -> None:
+    answer = composer.ask("How is sparkle fatigue treated?", save=False)
+    # "Robot mechanics treat the dim panels ..." answers, but only its page says whose panels:
+    # it goes to the treatment section, not the bottom line, which names the subject.
+    assert "Robot mechanics" not in answer.summary.text
+    assert "Sparkle fatigue" in answer.summary.text
+    treatment = next(s for s in answer.sections if s.key == "treatment")
+    assert any(i.text.startswith("Robot mechanics treat") for i in treatment.items)
+    # A sentence with nothing of its own to say is not quoted at all.
+    assert not any("usually not needed" in i.text for i in answer.statements())

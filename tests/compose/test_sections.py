@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from medcite.compose.sections import ABOUT, SECTION_PLANS, answer_keys_of, plan_for, section_for
+import pytest
+
+from medcite.compose.sections import (
+    ABOUT,
+    SECTION_PLANS,
+    answer_keys_of,
+    cue_keys,
+    plan_for,
+    section_for,
+)
 from medcite.types import Intent
 
 
@@ -31,6 +40,25 @@ def test_a_sentence_cued_for_a_missing_section_does_not_follow_its_passage_kind(
     assert section_for(set(), "Major Recommendations", plan) == "treatment"
     # cues too common to place a sentence ("common") do not stop the passage kind
     assert section_for({"frequency"}, "Major Recommendations", plan) == "treatment"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Bone scans are not routinely used in the evaluation of widget rash.",
+        "FDG-PET/CT is not routinely used for widget rash.",
+        "A sample does not rule out a second widget fault.",
+        "Ultrasonography shows the widget gland.",
+    ],
+)
+def test_imaging_and_evaluation_sentences_are_cued_as_diagnosis(sentence: str) -> None:
+    # so a guideline's imaging advice is not listed among treatments for sitting in its
+    # recommendations
+    assert "diagnosis" in cue_keys(sentence)
+    assert (
+        section_for(cue_keys(sentence), "Major Recommendations", plan_for([Intent.TREATMENT]))
+        != "treatment"
+    )
 
 
 def test_other_intents_add_the_sections_that_answer_them() -> None:

@@ -99,6 +99,9 @@ class Candidate:
     # Surely about the subject: its page is on the subject, or it says what the question asks.
     central: bool = False
     defines: bool = False  # says what the subject itself is ("X is a condition ...")
+    # Names the subject, or its page's topic on a page about the subject ("Muscle cramps can be
+    # caused by ..." for spasms): a sentence that can stand alone in the bottom line.
+    names_subject: bool = False
 
     @property
     def passage_id(self) -> int:

@@ -52,6 +52,19 @@ def category_of_tree_numbers(tree_numbers: list[str]) -> str | None:
     return None
 
 
+def filed_under(tree_numbers: list[str], topics: list[str], vocabulary: Vocabulary) -> str | None:
+    """The category an answer is filed under: its subject's, else that of the first bottom-line
+    source topic MeSH places."""
+    category = category_of_tree_numbers(tree_numbers)
+    if category:
+        return category
+    for topic in topics:
+        trees = vocabulary.tree_numbers(topic)
+        if trees:
+            return category_of_tree_numbers(trees)
+    return None
+
+
 _CAUSE_TAIL_RE = re.compile(
     r"\b(caused by|due to|results? from|resulting from|triggered by|brought on by|causes include|"
     r"causes are|cause of|because of|such as)\b",

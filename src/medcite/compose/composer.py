@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import textstat
 
 from medcite.compose.candidates import Candidate, content_stems, extract
-from medcite.compose.categories import category_of_tree_numbers, cause_category
+from medcite.compose.categories import cause_category, filed_under
 from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
@@ -38,6 +38,7 @@ from medcite.compose.topicality import (
     jaccard,
     leans_on_context,
     mentions,
+    refers_to_page_topic,
 )
 from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
@@ -64,6 +65,8 @@ MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) 
 MAX_SUMMARY_WORDS = 80
 MAX_SUMMARY_SENTENCES = 3
 MAX_GLOSSES = 4
+# Content words a sentence that does not name the subject needs to say something by itself.
+MIN_CONTENT_WORDS = 2
 PATIENT_MAX_GRADE = 15.0  # patient mode leaves out sentences harder than this
 PATIENT_GRADE_PENALTY = 0.25  # per grade above 8, in patient mode
 # A sentence about a narrower concept than the subject ranks this much lower.
@@ -331,20 +334,32 @@ class Composer:
             if not focus.carries_specific(about, c.text, doc.focus or doc.title):
                 continue
             own = focus.match(about)
+            if (
+                not c.list_item
+                and own < MIN_TOPICAL
+                and len(content_stems(c.text) - focus.stems) < MIN_CONTENT_WORDS
+            ):
+                continue  # "Treatment is usually not required." says little without its page
             names_doc = mentions(about, doc.focus or doc.title)
             generic_lead = c.list_item and len(content_stems(about)) <= 2
             if own >= MIN_TOPICAL:
                 c.topical = own
+                c.names_subject = True
             elif doc_match[doc.id] >= MIN_TOPICAL and (names_doc or generic_lead):
                 c.topical = 0.9 * doc_match[doc.id]
-            elif doc.id in on_subject and not (
-                doc.id in narrower_docs and leans_on_context(c.text)
-            ):
-                # On a page about a kind of the subject (Scabies, for a question on mite
-                # infestations) only sentences that stand alone: "It is ..." would read as
-                # being about the subject itself.
+                c.names_subject = names_doc  # "Muscle cramps can be caused by ..."
+            elif doc.id in on_subject:
                 c.topical = ABOUT_SUBJECT_WEIGHT * doc_match[doc.id]
             else:
+                continue
+            if doc.id in narrower_docs and leans_on_context(c.text):
+                # On a page about a kind of the subject (Scabies, for a question on mite
+                # infestations) only sentences that stand alone: "It is ..." would read as
+                # being about the subject itself. "The condition ..." there is a kind of it.
+                continue
+            if doc.id not in on_subject and refers_to_page_topic(c.text):
+                # From a page on another condition, "As the condition progresses, spasms ..."
+                # or "It is ..." would read as being about the subject.
                 continue
             c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
             score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
@@ -423,6 +438,8 @@ class Composer:
             nonlocal words
             if c.list_item or (broad and c.narrower) or leans_on_context(c.text):
                 return False
+            if not c.names_subject:
+                return False  # "Treatment is usually not required." needs its page around it
             if not same_source and any(
                 s.evidence.document.id == c.evidence.document.id for s in summary
             ):
@@ -534,7 +551,11 @@ class Composer:
         answer.references = refs.references()
         years = [r.year for r in answer.references if r.year]
         answer.last_updated = max(years) if years else None
-        answer.category = self._category(focus.tree_numbers, summary)
+        answer.category = filed_under(
+            focus.tree_numbers,
+            [c.evidence.document.focus or c.evidence.document.title for c in summary],
+            self.vocabulary,
+        )
         answer.follow_up_suggestions = follow_ups(answer)
         statements = [i.text for i in answer.statements()]
         answer.reading_grade = (
@@ -574,14 +595,3 @@ class Composer:
                 glossed.add(definition.term.lower())
                 count += 1
                 break
-
-    def _category(self, tree_numbers: list[str], summary: list[Candidate]) -> str | None:
-        category = category_of_tree_numbers(tree_numbers)
-        if category:
-            return category
-        for c in summary:
-            topic = c.evidence.document.focus or c.evidence.document.title
-            trees = self.vocabulary.tree_numbers(topic)
-            if trees:
-                return category_of_tree_numbers(trees)
-        return None
