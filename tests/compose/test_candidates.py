@@ -43,3 +43,25 @@ def test_pointers_to_other_documents_are_not_statements() -> None:
     assert _texts(text, "Major Recommendations") == [
         "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
     ]
+
+
+def test_a_heading_glued_to_its_sentence_is_not_quoted_with_it() -> None:
+    text = (
+        "Glimmerpox sparkles fade in the shade. Stages of Glimmerpox Glimmerpox can pass "
+        "through three invented stages. Strength Overall Strength Strength Visual Grade."
+    )
+    passage_texts = _texts(text)
+    assert "Glimmerpox can pass through three invented stages." in passage_texts
+    assert not any(t.startswith("Stages of") for t in passage_texts)
+    # a repeated word not followed by a sentence is not a heading: quoted whole or not at all
+    assert not any(t.startswith("Strength Visual") for t in passage_texts)
+
+
+def test_the_quoted_span_without_its_heading_is_verbatim_in_the_passage() -> None:
+    from medcite.compose.candidates import heading_length
+
+    sentence = "Tests for Widgetrash Widgetrash is found with a synthetic panel check."
+    n = heading_length(sentence)
+    assert sentence[n:] == "Widgetrash is found with a synthetic panel check."
+    assert heading_length("Widget rash is found with a synthetic panel check.") == 0
+    assert heading_length("Talk About About Past Treatment of robots.") == 0

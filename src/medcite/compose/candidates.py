@@ -130,6 +130,21 @@ def _is_list_item(passage_text: str, start: int) -> bool:
     return prefix in ("-", "•", "*") or bool(re.fullmatch(r"\d{1,2}[.)]", prefix))
 
 
+# A page heading glued to the sentence under it, which repeats its last word: "Stages of Gout
+# Gout can progress through four stages." (MedQuAD answers keep headings inline, unpunctuated).
+_GLUED_HEADING_RE = re.compile(
+    r"^(?:[A-Z][\w'-]*|of|and|the|for|to|in|with|a|an|or|at|on|by|from)"
+    r"(?: (?:[A-Z][\w'-]*|of|and|the|for|to|in|with|a|an|or|at|on|by|from)){0,7} "
+    r"(?P<word>[A-Z][\w'-]*) (?=(?P=word) [a-z])"
+)
+
+
+def heading_length(sentence: str) -> int:
+    """Characters of a heading glued to the front of ``sentence`` (0 when there is none)."""
+    match = _GLUED_HEADING_RE.match(sentence)
+    return match.end() if match else 0
+
+
 def extract(hits: list[Evidence]) -> list[Candidate]:
     """All quotable sentences of ``hits``, in retrieval order, with list items tied to their lead-in."""
     out: list[Candidate] = []
@@ -140,7 +155,9 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
         text = hit.passage.text
         lead_in: str | None = None
         for span in split_sentences(text):
-            sentence = text[span.start : span.end]
+            # Quote the sentence without a heading glued to its front (still a contiguous span).
+            start = span.start + heading_length(text[span.start : span.end])
+            sentence = text[start : span.end]
             is_item = _is_list_item(text, span.start)
             if not is_item:
                 lead_in = (
@@ -156,7 +173,7 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
                 Candidate(
                     evidence=hit,
                     rank=rank,
-                    start=span.start,
+                    start=start,
                     end=span.end,
                     text=sentence,
                     kind=kind,
