@@ -61,6 +61,10 @@ def test_imaging_and_evaluation_sentences_are_cued_as_diagnosis(sentence: str) -
     )
 
 
+def test_a_pet_is_not_a_scan() -> None:
+    assert "diagnosis" not in cue_keys("Pet dander can bother robot panels.")
+
+
 def test_other_intents_add_the_sections_that_answer_them() -> None:
     plan = plan_for([Intent.CAUSE, Intent.PREVENTION, Intent.DEFINITION])
     keys = [s.key for s in plan]

@@ -44,7 +44,7 @@ SECTION_CUES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "diagnosis": re.compile(
-        r"\b(diagnos\w+|tests?|exam(ination)?s?|blood test|imaging|x-rays?|mri|ct|pet|scans?|"
+        r"\b(diagnos\w+|tests?|exam(ination)?s?|blood test|imaging|x-rays?|mri|ct|pet[-/ ]ct|scans?|"
         r"ultraso\w+|biopsy|evaluat\w+|rules? (out|in)|medical history|"
         r"your (doctor|health care provider) (will|may) (ask|check|examine))\b",
         re.I,
