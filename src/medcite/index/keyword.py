@@ -108,8 +108,7 @@ class KeywordIndex:
         terms = analyze(word)
         if not terms:
             return True  # a stop word or punctuation: nothing to correct
-        searcher = self.searcher()
-        return all(any(searcher.doc_freq(f, t) > 0 for f in FIELD_BOOSTS) for t in terms)
+        return all(self.doc_freq(t) > 0 for t in terms)
 
     def doc_freq(self, term: str) -> int:
         """Passages holding the index term ``term`` (already analysed), in its most used field."""
