@@ -262,6 +262,12 @@ class AnswerItem(BaseModel):
         "whole sentences, the rest of the run, and entries of a Causes section, whose heading "
         "says what they are.",
     )
+    topic: str | None = Field(
+        default=None,
+        description="The topic of the quoted page (its title), shown before a sentence from a "
+        'page on a narrower concept that speaks of that topic without naming it ("The '
+        'condition may be caused by ..." on Hemifacial Spasm); a label, not a quotation.',
+    )
 
 
 class AnswerSection(BaseModel):

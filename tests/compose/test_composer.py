@@ -337,3 +337,19 @@ def test_the_bottom_line_names_the_subject_and_bare_sentences_are_left_out(
     assert any(i.text.startswith("Robot mechanics treat") for i in treatment.items)
     # A sentence with nothing of its own to say is not quoted at all.
     assert not any("usually not needed" in i.text for i in answer.statements())
+
+
+def test_a_condition_the_subject_causes_is_associated_not_a_cause(composer: Composer) -> None:
+    # "Sparkle fatigue ... is caused by glimmerpox" says what glimmerpox does, not what
+    # causes it: for "What causes glimmerpox?" it is an associated condition.
+    answer = composer.ask("What causes glimmerpox?", save=False)
+    consequence = "Sparkle fatigue in some test units is caused by glimmerpox"
+    sections = {s.key: [i.text for i in s.items] for s in answer.sections}
+    assert not any(t.startswith(consequence) for t in sections.get("causes", []))
+    assert consequence not in answer.summary.text
+    assert any(t.startswith(consequence) for t in sections["risk"])
+    # asked about sparkle fatigue, the same sentence names its cause
+    other = composer.ask("What causes sparkle fatigue?", save=False)
+    assert consequence in other.summary.text or any(
+        i.text.startswith(consequence) for s in other.sections if s.key == "causes" for i in s.items
+    )

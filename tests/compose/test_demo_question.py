@@ -26,3 +26,19 @@ def test_demo_bottom_line_leads_with_the_general_condition(
         # the narrower kinds are still reported, below the bottom line
         rest = " ".join(i.text for s in answer.sections for i in s.items).lower()
         assert "hemifacial" in rest or "blepharospasm" in rest
+
+
+def test_demo_causes_are_causes_and_say_whose_they_are(
+    default_corpus: tuple[SQLiteStore, Settings],
+) -> None:
+    store, settings = default_corpus
+    answer = Composer.open(store, settings).ask("What causes muscle spasms?", save=False)
+    sections = {s.key: s.items for s in answer.sections}
+    causes = [i.text for i in sections["causes"]]
+    # "Prinzmetal's variant angina is caused by coronary artery spasms": spasms are its cause,
+    # so it is an associated condition, not a cause of spasms.
+    assert not any(t.startswith("Prinzmetal") for t in causes), causes
+    assert any(i.text.startswith("Prinzmetal") for i in sections["risk"])
+    # a sentence speaking of "the condition" on a page about a kind of spasm says which kind
+    unnamed = [i for s in answer.sections for i in s.items if i.text.startswith("The condition")]
+    assert unnamed and all(i.topic == "Hemifacial Spasm" for i in unnamed), unnamed

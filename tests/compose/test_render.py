@@ -301,6 +301,16 @@ def test_red_flag_banner_comes_first(fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_a_page_topic_label_comes_before_its_sentence(fmt: str) -> None:
+    labelled = item(SPREAD, [3])
+    labelled.topic = "Moonlit Zorblax"
+    section = AnswerSection(key="causes", title="Causes", items=[item(CAUSE, [1]), labelled])
+    out = shown(make_answer(sections=[section]), fmt)
+    assert re.search(r"Moonlit Zorblax:\W*" + re.escape(SPREAD), out)
+    assert "Moonlit Zorblax" not in shown(make_answer(), fmt)
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_unsupported_items_are_marked(fmt: str) -> None:
     assert "not verified" not in shown(make_answer(), fmt)
     section = AnswerSection(

@@ -30,3 +30,17 @@ def test_specific_words_must_be_carried_when_there_are_any() -> None:
     assert not focus.carries_specific("Robots are harmed by glitter.", "Robot care")
     assert focus.carries_specific("Robots are harmed by glitter.", "Zibberfloxacin")  # its title
     assert _focus("", "Do robots sparkle?").carries_specific("Anything at all.")
+
+
+def test_the_subject_named_only_after_caused_by_is_the_cause_of_something_else() -> None:
+    from medcite.compose.topicality import subject_is_the_cause
+
+    focus = _focus("glimmerpox", "What causes glimmerpox?")
+    assert subject_is_the_cause("Wobble knee is caused by glimmerpox in robots.", focus)
+    assert subject_is_the_cause("Panel pain due to glimmerpox is pretend.", focus)
+    assert not subject_is_the_cause("Glimmerpox is caused by quorvantitis.", focus)
+    assert not subject_is_the_cause("Quorvantitis can cause glimmerpox.", focus)  # no such cue
+    assert not subject_is_the_cause("The condition is caused by glitter.", focus)  # unnamed
+    assert not subject_is_the_cause("Wobble knee is caused by glitter.", focus)  # not named
+    assert not subject_is_the_cause("Glimmerpox is caused by glimmerpox dust.", focus)
+    assert not subject_is_the_cause("Wobble knee is caused by glimmerpox.", _focus("", "x y"))

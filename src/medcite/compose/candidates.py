@@ -102,6 +102,8 @@ class Candidate:
     # Names the subject, or its page's topic on a page about the subject ("Muscle cramps can be
     # caused by ..." for spasms): a sentence that can stand alone in the bottom line.
     names_subject: bool = False
+    # Names the subject only as the cause of something else ("X is caused by spasms").
+    consequence: bool = False
 
     @property
     def passage_id(self) -> int:

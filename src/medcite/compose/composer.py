@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import textstat
 
+from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCLAIMERS
 from medcite.compose.candidates import Candidate, content_stems, extract
 from medcite.compose.categories import cause_category, filed_under
 from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
@@ -39,6 +40,7 @@ from medcite.compose.topicality import (
     leans_on_context,
     mentions,
     refers_to_page_topic,
+    subject_is_the_cause,
 )
 from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
@@ -52,7 +54,6 @@ from medcite.types import (
     AnswerSection,
     Audience,
     Concept,
-    DocType,
     EvidenceNote,
     Gloss,
     Intent,
@@ -93,45 +94,8 @@ MIN_UNKNOWN_SUBJECT = 5  # letters of a word unknown to the corpus that can name
 # unchanged reading grade; x5 added little more and pushed the grade over 9 (docs/benchmarks.md).
 SECTION_ITEMS_FACTOR = 3
 
-# Reader-dependent preference for source types (multiplies a sentence's score).
-AUDIENCE_WEIGHTS: dict[Audience, dict[DocType, float]] = {
-    Audience.PATIENT: {
-        DocType.CONSUMER: 1.3,
-        DocType.REFERENCE: 1.1,
-        DocType.GUIDELINE: 1.0,
-        DocType.SYSTEMATIC_REVIEW: 0.9,
-        DocType.RCT: 0.8,
-        DocType.RESEARCH: 0.75,
-    },
-    Audience.CLINICIAN: {
-        DocType.GUIDELINE: 1.3,
-        DocType.SYSTEMATIC_REVIEW: 1.3,
-        DocType.RCT: 1.2,
-        DocType.RESEARCH: 1.05,
-        DocType.REFERENCE: 1.0,
-        DocType.CONSUMER: 0.85,
-    },
-}
-
-DISCLAIMERS: dict[Audience, str] = {
-    Audience.PATIENT: (
-        "This answer quotes the sources listed below and is general information, not medical "
-        "advice. It may not apply to you. Talk to a doctor or other health professional about "
-        "your own situation, and get urgent care if you feel very unwell."
-    ),
-    Audience.CLINICIAN: (
-        "Sentences are quoted from the cited sources without synthesis; evidence levels describe "
-        "the source type, not a grading of each statement. Check the full sources and current "
-        "local guidance before clinical use."
-    ),
-}
-
-ABSTAIN_DISCLAIMER = (
-    "medcite found no source to quote for this question and gives no answer. For questions about "
-    "your health, talk to a doctor, nurse or pharmacist, and get urgent care if you feel very unwell."
-)
-
 _URGENT_RE = SECTION_CUES["seek_care"]
+_CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
 # subject or carrying what the question asks.
 MORE = SectionSpec("more", "Also in the sources", 4)
@@ -362,6 +326,11 @@ class Composer:
                 # or "It is ..." would read as being about the subject.
                 continue
             c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
+            if c.cues & _CAUSE_KEYS and subject_is_the_cause(about, focus):
+                # "Prinzmetal's variant angina is caused by coronary artery spasms" names a
+                # condition spasms cause: associated with the subject, not one of its causes.
+                c.consequence = True
+                c.cues = (c.cues - _CAUSE_KEYS) | {"risk"}
             score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
             c.narrower = self._names_subtype(about, focus) or (
                 doc.id in narrower_docs and own < MIN_TOPICAL
@@ -432,7 +401,12 @@ class Composer:
         broad = any(not c.narrower and not c.list_item for c in ranked)
 
         def answers(c: Candidate, intents: Sequence[Intent]) -> bool:
-            return any(c.cues & answer_keys_of([i]) and answers_intent(i, c.text) for i in intents)
+            return any(
+                c.cues & answer_keys_of([i])
+                and answers_intent(i, c.text)
+                and not (c.consequence and i in (Intent.CAUSE, Intent.RISK))
+                for i in intents
+            )
 
         def take(c: Candidate, *, same_source: bool = False) -> bool:
             nonlocal words
@@ -567,10 +541,16 @@ class Composer:
 
     # -- helpers -----------------------------------------------------------------------------
     def _item(self, c: Candidate, refs: References) -> AnswerItem:
-        n = refs.cite(c.evidence.document, c.evidence.passage)
-        return AnswerItem(
+        doc = c.evidence.document
+        n = refs.cite(doc, c.evidence.passage)
+        item = AnswerItem(
             text=c.text, citations=[n], passage_id=c.passage_id, span=(c.start, c.end)
         )
+        if c.narrower and refers_to_page_topic(c.lead_in or c.text):
+            # "The condition may be caused by a facial nerve injury" is true of hemifacial
+            # spasm, a kind of the subject: the label says which kind.
+            item.topic = doc.focus or doc.title
+        return item
 
     def _add_glosses(self, answer: Answer, refs: References, exclude: set[str]) -> None:
         glossed: set[str] = set(exclude)

@@ -118,6 +118,8 @@ def _md_statement(item: AnswerItem, quoted: bool = False) -> str:
     text = f"“{md_escape(item.text)}”" if quoted else md_escape(item.text)
     if item.lead_in:
         text = f"*{md_escape(item.lead_in)} …* {text}"
+    if item.topic:
+        text = f"**{md_escape(item.topic)}:** {text}"
     glosses = "".join(_md_gloss(g) for g in item.glosses)
     return f"{text} {cite_label(item.citations)}{_md_flag(item.supported)}{glosses}"
 

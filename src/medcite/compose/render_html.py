@@ -51,6 +51,7 @@ a:focus { outline: 2px solid #0b57d0; outline-offset: 2px; }
 .flag { padding: 0 .25em; background: #fff3cd; color: #6b3600; font-weight: bold; }
 .gloss { color: #333; }
 .lead-in { font-style: italic; color: #333; }
+.topic { font-weight: 600; }
 .muted, .refs .label { color: #444; }
 .meta { margin-top: 2rem; font-size: .9rem; color: #444; }
 .disclaimer { padding-top: .75rem; border-top: 1px solid #ccc; font-size: .9rem; }
@@ -89,6 +90,8 @@ def _statement(item: AnswerItem, anchors: Collection[int], quoted: bool = False)
     text = f"<q>{_e(item.text)}</q>" if quoted else _e(item.text)
     if item.lead_in:
         text = f'<span class="lead-in">{_e(item.lead_in)} …</span> {text}'
+    if item.topic:
+        text = f'<span class="topic">{_e(item.topic)}:</span> {text}'
     glosses = "".join(_gloss(g, anchors) for g in item.glosses)
     return f"{text} {_cites(item.citations, anchors)}{_unverified(item.supported)}{glosses}"
 

@@ -166,6 +166,8 @@ def _item(item: AnswerItem) -> Text:
     out = _statement(item.text, item.citations, item.supported, item.glosses)
     if item.lead_in:
         out = Text(item.lead_in + " … ", style="italic") + out
+    if item.topic:
+        out = Text(item.topic + ": ", style="bold") + out
     return out
 
 

@@ -79,6 +79,23 @@ _DIRECT_ANSWER = {
 }
 
 
+# Cue phrases that put the effect before them and the cause after: "X is caused by Y".
+_EFFECT_FIRST_RE = re.compile(
+    r"\b(?:caused by|due to|results? from|resulting from|triggered by|brought on by)\b", re.I
+)
+
+
+def subject_is_the_cause(text: str, focus: Focus) -> bool:
+    """Whether a sentence names the subject only as what causes something else: "Prinzmetal's
+    variant angina is caused by coronary artery spasms" says what spasms do, not what causes
+    them. Such a sentence is an associated condition, not a cause, for a question on spasms."""
+    cue = _EFFECT_FIRST_RE.search(text)
+    if cue is None or not focus.names:
+        return False
+    before = content_stems(text[: cue.start()])
+    return not before & focus.stems and focus.match(text[cue.end() :]) >= 0.5
+
+
 def answers_intent(intent: Intent, text: str) -> bool:
     """Whether a sentence answers the question directly (stricter than a section cue)."""
     pattern = _DIRECT_ANSWER.get(intent)
