@@ -45,6 +45,28 @@ def test_pointers_to_other_documents_are_not_statements() -> None:
     ]
 
 
+def test_the_note_on_how_to_read_a_symptom_table_is_not_a_statement() -> None:
+    # GARD opens the symptom table of ~2,200 pages with the same note on reading it.
+    text = (
+        "Glimmerpox makes robot panels sparkle. "
+        "The Human Phenotype Ontology provides the following list of signs and symptoms for "
+        "Glimmerpox. If the information is available, the table below includes how often the "
+        "symptom is seen in people with this condition. You can use the MedlinePlus Medical "
+        "Dictionary to look up the definitions for these medical terms. Much of this "
+        "information comes from Orphanet, a European rare disease database. The frequency of a "
+        "sign or symptom is usually listed as a rough estimate. The frequency may also be "
+        "listed as a fraction. The first number of the fraction is how many people had the "
+        "symptom. For example, a frequency of 25/25 means that all had it. Because these "
+        "frequencies are based on a specific study, the fractions may differ. Sometimes, no "
+        "information on frequency is available. In these cases, the sign or symptom may be rare "
+        "or common. Glimmerpox sparkles are seen in most test robots."
+    )
+    assert _texts(text, "symptoms") == [
+        "Glimmerpox makes robot panels sparkle.",
+        "Glimmerpox sparkles are seen in most test robots.",
+    ]
+
+
 def test_a_heading_glued_to_its_sentence_is_not_quoted_with_it() -> None:
     text = (
         "Glimmerpox sparkles fade in the shade. Stages of Glimmerpox Glimmerpox can pass "

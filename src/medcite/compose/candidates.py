@@ -12,19 +12,8 @@ from functools import lru_cache
 
 from medcite.index.analysis import analyze
 from medcite.ingest.chunking import split_sentences
+from medcite.retrieve.query import FILLER_STEMS
 from medcite.types import Evidence
-
-# Words of a question that say what is asked or are politeness, not what it is about. They are
-# removed after the keyword analyzer (which already drops grammar stop words), as stems.
-QUESTION_FILLER = """
-    cause causes caused causing symptom symptoms sign signs treat treatment treatments treated
-    diagnosis diagnose diagnosed test tests prevent prevention outlook prognosis risk risks
-    happen happens mean means get getting know tell please thing things help much many way
-    ways common usually possible best go going need really want wanted information info like
-    anything something question questions thank thanks hi hello dear regarding concerning look
-    looking find found
-"""
-_FILLER_STEMS = frozenset(analyze(QUESTION_FILLER))
 
 # Passage kinds whose sentences are study mechanics, grading schemes or boilerplate.
 SKIPPED_KINDS = frozenset(
@@ -65,7 +54,13 @@ _BOILERPLATE_RE = re.compile(
     r"\boriginal guideline document\b|\bfull version of the guideline\b|^(please )?(see|refer)\b|"
     r"\bdefinitions? (for|of) the\b|\bgenetic testing registry\b|\bthe GTR\b|"
     r"^to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
-    r"analy[sz]e|test|study|review)\b)",
+    r"analy[sz]e|test|study|review)\b|"
+    # The note that opens GARD's symptom tables on ~2,200 pages: how to read the table.
+    r"\bthe following list\b|\btable below\b|\bmedical dictionary\b|\bcomes from orphanet\b|"
+    r"\bfrequency of a sign or symptom\b|\bfrequency may also be listed\b|\bof the fraction\b|"
+    r"\ba frequency of \d+/\d+|\bthese frequencies\b|\bno information on frequency\b|"
+    r"\bthe sign or symptom may be\b|\bapproximate number of patients\b|"
+    r"\bcheck the list of\b|\brefine the search\b)",
     re.I,
 )
 
@@ -76,7 +71,7 @@ _BOILERPLATE_RE = re.compile(
 def content_stems(text: str) -> frozenset[str]:
     """Stemmed content words, by the keyword index's analyzer (so "spasms"/"spasm" and the two
     halves of "Beckwith-Wiedemann" meet as they do in search), question filler removed."""
-    return frozenset(analyze(text)) - _FILLER_STEMS
+    return frozenset(analyze(text)) - FILLER_STEMS
 
 
 @dataclass(slots=True)

@@ -21,8 +21,22 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from medcite.index.analysis import analyze
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Concept, Intent
+
+# Words of a question that say what is asked or are politeness, not what it is about, as stems
+# of the keyword analyzer (which already drops grammar stop words). A vocabulary phrase made only
+# of them ("signs and symptoms", a MeSH heading) does not name the question's subject.
+QUESTION_FILLER = """
+    cause causes caused causing symptom symptoms sign signs treat treatment treatments treated
+    diagnosis diagnose diagnosed test tests prevent prevention outlook prognosis risk risks
+    happen happens mean means get getting know tell please thing things help much many way
+    ways common usually possible best go going need really want wanted information info like
+    anything something question questions thank thanks hi hello dear regarding concerning look
+    looking find found
+"""
+FILLER_STEMS = frozenset(analyze(QUESTION_FILLER))
 
 # Cue phrases per intent, checked in this order (the first intent with a match wins).
 _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
@@ -405,7 +419,7 @@ class Vocabulary:
                 entry = self.corpus.get(phrase) or self.mesh.get(phrase)
                 if entry is None and phrase.endswith("s"):
                     entry = self.corpus.get(phrase[:-1]) or self.mesh.get(phrase[:-1])
-                if entry is not None:
+                if entry is not None and not set(analyze(phrase)) <= FILLER_STEMS:
                     return Concept(
                         name=entry.name,
                         mesh_id=entry.mesh_id,
