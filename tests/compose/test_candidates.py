@@ -67,6 +67,25 @@ def test_the_note_on_how_to_read_a_symptom_table_is_not_a_statement() -> None:
     ]
 
 
+def test_what_a_guideline_says_about_itself_is_not_a_statement() -> None:
+    text = (
+        "Healthcare professionals are expected to take the robot guidance fully into account. "
+        "Implementation of this guidance is the responsibility of local workshops. "
+        "These criteria are intended to guide robot mechanics. "
+        "Potential effects of glitter are a factor when selecting the appropriate imaging. "
+        "The RRLs for these panel scans are designated as Varies. "
+        "There is high certainty that the net benefit is substantial. "
+        "Some recommendations can be made with more certainty than others. "
+        "Differences of opinion: None. (Level of Evidence: B) "
+        "Rating Scale: 1,2,3 Usually not polished. "
+        "Other panel checks are not considered in this document. "
+        "Glimmerpox sparkles fade when test robots rest in the shade."
+    )
+    assert _texts(text, "Qualifying Statements") == [
+        "Glimmerpox sparkles fade when test robots rest in the shade."
+    ]
+
+
 def test_a_heading_glued_to_its_sentence_is_not_quoted_with_it() -> None:
     text = (
         "Glimmerpox sparkles fade in the shade. Stages of Glimmerpox Glimmerpox can pass "

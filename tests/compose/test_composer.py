@@ -353,3 +353,23 @@ def test_a_condition_the_subject_causes_is_associated_not_a_cause(composer: Comp
     assert consequence in other.summary.text or any(
         i.text.startswith(consequence) for s in other.sections if s.key == "causes" for i in s.items
     )
+
+
+def test_a_sentence_that_points_back_is_shown_only_after_the_one_it_follows() -> None:
+    from medcite.compose.candidates import extract
+    from medcite.compose.composer import follow_on
+    from medcite.types import Evidence, Passage
+    from tests.compose.test_candidates import DOC
+
+    text = (
+        "Glimmerpox panels glow at night. This is called the panel glow. Glimmerpox fades by "
+        "the next morning. These sparkles stay on a while. It is harmless in this fixture."
+    )
+    passage = Passage(id=7, document_id=1, ord=0, text=text, char_start=0, char_end=len(text))
+    evidence = Evidence(passage=passage, document=DOC, score=1.0)
+    glow, called, fades, however, harmless = extract([evidence])
+    assert follow_on([glow, called]) == [glow, called]
+    assert follow_on([called]) == []  # "This is called ..." without what it names
+    assert follow_on([glow, however]) == [glow]  # "These ..." after the wrong sentence
+    assert follow_on([fades, however]) == [fades, however]
+    assert follow_on([harmless]) == [harmless]  # "It" is the page's topic

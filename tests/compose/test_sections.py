@@ -65,6 +65,25 @@ def test_a_pet_is_not_a_scan() -> None:
     assert "diagnosis" not in cue_keys("Pet dander can bother robot panels.")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "advice"),
+    [
+        ("Gentle stretching can calm robot joints.", True),
+        ("Stretch the antenna before a test run.", True),
+        ("Get plenty of rest after a long test run.", True),
+        ("When a robot is at rest, its panels dim.", False),
+        ("Panel seams stretch so sparkles spread more easily.", False),
+    ],
+)
+def test_self_care_cues_are_advice_not_description(sentence: str, advice: bool) -> None:
+    assert ("self_care" in cue_keys(sentence)) is advice
+
+
+def test_harm_as_a_verb_is_not_a_side_effect() -> None:
+    assert "harms" not in cue_keys("Glimmerpox can harm robot panels over time.")
+    assert "harms" in cue_keys("The potential harms of polishing include dull panels.")
+
+
 def test_other_intents_add_the_sections_that_answer_them() -> None:
     plan = plan_for([Intent.CAUSE, Intent.PREVENTION, Intent.DEFINITION])
     keys = [s.key for s in plan]

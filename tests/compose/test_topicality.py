@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
 
@@ -44,3 +46,26 @@ def test_the_subject_named_only_after_caused_by_is_the_cause_of_something_else()
     assert not subject_is_the_cause("Wobble knee is caused by glitter.", focus)  # not named
     assert not subject_is_the_cause("Glimmerpox is caused by glimmerpox dust.", focus)
     assert not subject_is_the_cause("Wobble knee is caused by glimmerpox.", _focus("", "x y"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points"),
+    [
+        ("This is called panel glow.", True),
+        ("These sparkles fade by morning.", True),
+        ("However, these robots recover.", True),
+        ("For example, antennas wobble.", True),
+        ("In such cases, panels dim.", True),
+        ("Those sparkles stay.", True),
+        ("It is harmless in this fixture.", False),  # the page's topic
+        ("This condition makes panels dim.", False),  # the page's topic
+        ("Those who polish robots see sparkles.", False),
+        ("However, some sparkles stay.", False),  # a connective reads alone
+        ("Another cause is too much glitter.", False),
+        ("Glimmerpox fades by morning.", False),
+    ],
+)
+def test_sentences_that_point_back_to_the_one_before(sentence: str, points: bool) -> None:
+    from medcite.compose.topicality import points_back
+
+    assert points_back(sentence) is points

@@ -116,6 +116,19 @@ def test_everyday_word_aliases_do_not_name_a_concept(store: SQLiteStore) -> None
     assert "Window" in [e.name for _, e in vocabulary.mentions("the window")]
 
 
+def test_a_topics_own_three_letter_name_counts_not_a_short_alias(store: SQLiteStore) -> None:
+    # "Zug" is the topic's own name (as "Flu" is on MedlinePlus); "ZB", "zub" are aliases, "Ox"
+    # and "Cat" are too short or everyday to name a topic.
+    _add_topics(store, [("Zug", '["Zorblax grippe", "zub", "ZB"]'), ("Ox", "[]"), ("Cat", "[]")])
+    vocabulary = Vocabulary(store)
+    focus = vocabulary.find_focus("How can I prevent the zug?")
+    assert focus is not None and focus.name == "Zug"
+    assert vocabulary.find_focus("Is zub bad?") is None
+    assert vocabulary.find_focus("Is ZB bad?") is None
+    assert vocabulary.find_focus("Is an ox ill?") is None
+    assert vocabulary.find_focus("Is my cat ill?") is None
+
+
 def test_a_word_of_one_topic_name_names_that_topic(store: SQLiteStore) -> None:
     # "MTHFR" alone names the topic "MTHFR gene mutation"; a word shared by two topics names none.
     _add_topics(

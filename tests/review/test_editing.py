@@ -12,7 +12,7 @@ from medcite.config import Settings
 from medcite.errors import InvalidRequestError
 from medcite.review.editing import drop_items, item_refs, renumber_references
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import Answer, AnswerItem, Audience
+from medcite.types import Answer, AnswerItem, Audience, DocType
 from tests.conftest import FIXTURES, ingest_folder
 
 CAUSE = "What causes glimmerpox?"
@@ -180,13 +180,17 @@ def test_glosses_keep_their_defining_source(
     glossed = [(ref, item) for ref, item in item_refs(answer).items() if item.glosses]
     assert glossed, "patient answers gloss technical terms"
     gloss_docs = {d for _, i in glossed for g in i.glosses for d in _docs(answer, [g.citation])}
-    # Drop everything citing the guideline (reference 2): the gloss reference (3) becomes 2.
-    guideline = [ref for ref, item in item_refs(answer).items() if 2 in item.citations]
+    # Drop everything citing the guideline, numbered before the gloss's reference: the gloss's
+    # reference number goes down by one.
+    (gloss_n,) = {g.citation for _, i in glossed for g in i.glosses}
+    (guideline_n,) = [r.n for r in answer.references if r.doc_type is DocType.GUIDELINE]
+    assert guideline_n < gloss_n
+    guideline = [ref for ref, item in item_refs(answer).items() if guideline_n in item.citations]
     out = drop_items(answer, guideline)
     assert_same_sources(answer, out)
     assert_consistent(corpus[0], out)
     glosses = [g for i in out.statements() for g in i.glosses]
-    assert glosses and {g.citation for g in glosses} == {2}
+    assert glosses and {g.citation for g in glosses} == {gloss_n - 1}
     assert {d for g in glosses for d in _docs(out, [g.citation])} == gloss_docs
     # Dropping the glossed statements drops the definition's reference too (if nothing else cites it).
     out2 = drop_items(answer, [ref for ref, _ in glossed])

@@ -60,7 +60,18 @@ _BOILERPLATE_RE = re.compile(
     r"\bfrequency of a sign or symptom\b|\bfrequency may also be listed\b|\bof the fraction\b|"
     r"\ba frequency of \d+/\d+|\bthese frequencies\b|\bno information on frequency\b|"
     r"\bthe sign or symptom may be\b|\bapproximate number of patients\b|"
-    r"\bcheck the list of\b|\brefine the search\b)",
+    r"\bcheck the list of\b|\brefine the search\b|"
+    # What guideline summaries repeat about themselves on 100-170 pages each: NICE's notes on
+    # using its guidance, the ACR Appropriateness Criteria's scope and radiation-level notes,
+    # the rating schemes' wording of certainty and strength.
+    r"\b(this|the) guidance\b|\bhealthcare professionals are expected\b|\bcommissioners\b|"
+    r"\bthe prescriber should follow\b|\bappropriateness criteria\b|\bthese criteria\b|"
+    r"\bappropriate imaging\b|\bradiation levels?\b|\bRRLs?\b|\bmSv\b|\bdose estimate\b|"
+    r"\binherently higher risk from exposure\b|\bclassified as investigational\b|"
+    r"\bultimate decision regarding\b|\bonly those examinations\b|\bequipment or personnel\b|"
+    r"\bnet benefit is\b|\bmade with more certainty\b|\bwhether or not to have the intervention\b|"
+    r"\bdifferences of opinion\b|\bgrade of recommendation\b|\blevel of evidence\b|"
+    r"\brating scale\b|\bnot considered in (this|these)\b|^summary of literature review\b)",
     re.I,
 )
 

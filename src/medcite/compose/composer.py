@@ -39,6 +39,7 @@ from medcite.compose.topicality import (
     jaccard,
     leans_on_context,
     mentions,
+    points_back,
     refers_to_page_topic,
     subject_is_the_cause,
 )
@@ -99,6 +100,26 @@ _CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
 # subject or carrying what the question asks.
 MORE = SectionSpec("more", "Also in the sources", 4)
+
+
+def follow_on(picked: list[Candidate]) -> list[Candidate]:
+    """``picked`` (in passage order) without the sentences that point back ("This is called
+    diastolic pressure.") unless the sentence they follow in their passage is shown just before
+    them; list items are read with their list's lead-in, not their neighbour."""
+    kept: list[Candidate] = []
+    for c in picked:
+        if not c.list_item and points_back(c.text):
+            before = kept[-1] if kept else None
+            text = c.evidence.passage.text
+            if (
+                before is None
+                or before.passage_id != c.passage_id
+                or before.end > c.start
+                or text[before.end : c.start].strip()
+            ):
+                continue
+        kept.append(c)
+    return kept
 
 
 class Composer:
@@ -478,6 +499,7 @@ class Composer:
             if not picked:
                 continue
             picked.sort(key=lambda c: (c.rank, c.start))
+            picked = follow_on(picked)
             items = []
             previous: Candidate | None = None
             for c in picked:

@@ -55,9 +55,11 @@ SECTION_CUES: dict[str, re.Pattern[str]] = {
         r"effective)\b",
         re.I,
     ),
+    # Advice, not description: "stretching", "get rest"; not "blood vessels stretch", "at rest".
     "self_care": re.compile(
-        r"\b(stretch\w*|massag\w*|drink\w* (plenty|enough|fluids|water)|rest\b|exercise regularly|"
-        r"you can (help|try)|at home|lifestyle)\b",
+        r"\b(stretching|stretch (the|your|it|them)|massag\w*|drink\w* (plenty|enough|fluids|water)|"
+        r"(get|getting|plenty of|bed) rest|rest (the|your|it)|exercise regularly|you can (help|try)|"
+        r"at home|lifestyle)\b",
         re.I,
     ),
     "prevention": re.compile(
@@ -73,7 +75,7 @@ SECTION_CUES: dict[str, re.Pattern[str]] = {
         r"\b(complications?|can lead to|may lead to|life-threatening|if (left )?untreated)\b", re.I
     ),
     "harms": re.compile(
-        r"\b(side effects?|adverse (effects?|events?)|harms?|toxicity|interact\w*|contraindicat\w*|"
+        r"\b(side effects?|adverse (effects?|events?)|harms|potential harm|toxicity|interact\w*|contraindicat\w*|"
         r"should not (be )?(take|use|given)|warning|overdose)\b",
         re.I,
     ),

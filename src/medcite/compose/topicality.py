@@ -125,6 +125,24 @@ def leans_on_context(text: str) -> bool:
     return bool(_CONTEXT_OPENER.match(text.lstrip()))
 
 
+# Openers whose referent is in the sentence before ("This is called ...", "For example, ..."),
+# after an optional connective ("However, these ..."); "It ..." and "This condition ..." stand
+# for the page's topic instead, and "However, ..." or "Another cause is ..." read alone.
+_POINTS_BACK_RE = re.compile(
+    r"^(?:(?:however|also|but|and|so|in addition|additionally|moreover|furthermore),?\s+)?"
+    r"(?:(?:this|these|that|such)\b(?!\s+(?:conditions?|disorders?|diseases?|syndromes?|"
+    r"illness(?:es)?)\b)|those\b(?!\s+(?:who|with|at|in)\b)|for (?:example|instance)\b|"
+    r"in (?:this|these|such) cases?\b|as a result\b|therefore\b|thus\b)",
+    re.IGNORECASE,
+)
+
+
+def points_back(text: str) -> bool:
+    """Whether a sentence needs the one before it to be understood: "This is called diastolic
+    pressure.", "These mutations may cause ...". Not "It is rare." (its page's topic)."""
+    return bool(_POINTS_BACK_RE.match(text.lstrip()))
+
+
 # Words that stand for the topic of the page a sentence comes from: "As the condition
 # progresses, ...", "It is inherited ...", "This disorder ...". Quoted from a page on another
 # condition, such a sentence would read as being about the question's subject.

@@ -268,7 +268,10 @@ class Vocabulary:
             for name in names:
                 key = _norm(name)
                 # Short or everyday synonyms ("IS" for infantile spasms) would match ordinary words.
-                if len(key) < 4 or key in _EVERYDAY_WORDS or _everyday_alias(name, focus):
+                # A topic's own three-letter name ("Flu", "HPV") counts unless it is an
+                # everyday word ("Gas").
+                short = len(key) < 3 or (len(key) == 3 and (name != focus or key in _easy_words()))
+                if short or key in _EVERYDAY_WORDS or _everyday_alias(name, focus):
                     continue
                 if key not in self.corpus:
                     self.corpus[key] = _Entry(
