@@ -45,34 +45,44 @@ SKIPPED_KINDS = frozenset(
         "support groups",
     }
 )
-# Sentences that grade evidence or point elsewhere rather than state something.
-_BOILERPLATE_RE = re.compile(
-    r"(\bclass (i|ii|iii|iv)\b|\blevel [a-u]\b|=|\bsee the\b|\bfield\b|\bthese resources\b|"
-    r"^variant \d+\b|\bclick\b|\bwebsite\b|\bthis (guideline|review|study|article|report|summary)\b|"
-    r"\bwe (conducted|performed|searched|reviewed|aimed|studied|examined|investigated)\b|"
-    r"\bhttps?://|\bwww\.|\bcontact (us|the)\b|\blisted below\b|\bfollowing\b:?$|"
-    r"\boriginal guideline document\b|\bfull version of the guideline\b|^(please )?(see|refer)\b|"
-    r"\bdefinitions? (for|of) the\b|\bgenetic testing registry\b|\bthe GTR\b|"
-    r"^to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
-    r"analy[sz]e|test|study|review)\b|"
+# Phrases (regular expressions, matched from a word boundary) of sentences that grade
+# evidence, describe the source itself or point elsewhere rather than state something.
+_BOILERPLATE_PHRASES = (
+    r"class (i|ii|iii|iv)\b|level [a-u]\b|see the\b|field\b|these resources\b|click\b|website\b|"
+    r"this (guideline|review|study|article|report|summary)\b|"
+    r"we (conducted|performed|searched|reviewed|aimed|studied|examined|investigated)\b|"
+    r"https?://|www\.|contact (us|the)\b|listed below\b|following\b:?$|"
+    r"original guideline document\b|full version of the guideline\b|"
+    r"definitions? (for|of) the\b|genetic testing registry\b|the GTR\b|"
     # The note that opens GARD's symptom tables on ~2,200 pages: how to read the table.
-    r"\bthe following list\b|\btable below\b|\bmedical dictionary\b|\bcomes from orphanet\b|"
-    r"\bfrequency of a sign or symptom\b|\bfrequency may also be listed\b|\bof the fraction\b|"
-    r"\ba frequency of \d+/\d+|\bthese frequencies\b|\bno information on frequency\b|"
-    r"\bthe sign or symptom may be\b|\bapproximate number of patients\b|"
-    r"\bcheck the list of\b|\brefine the search\b|"
+    r"the following list\b|table below\b|medical dictionary\b|comes from orphanet\b|"
+    r"frequency of a sign or symptom\b|frequency may also be listed\b|of the fraction\b|"
+    r"a frequency of \d+/\d+|these frequencies\b|no information on frequency\b|"
+    r"the sign or symptom may be\b|approximate number of patients\b|"
+    r"check the list of\b|refine the search\b|"
     # What guideline summaries repeat about themselves on 100-170 pages each: NICE's notes on
     # using its guidance, the ACR Appropriateness Criteria's scope and radiation-level notes,
     # the rating schemes' wording of certainty and strength.
-    r"\b(this|the) guidance\b|\bhealthcare professionals are expected\b|\bcommissioners\b|"
-    r"\bthe prescriber should follow\b|\bappropriateness criteria\b|\bthese criteria\b|"
-    r"\bappropriate imaging\b|\bradiation levels?\b|\bRRLs?\b|\bmSv\b|\bdose estimate\b|"
-    r"\binherently higher risk from exposure\b|\bclassified as investigational\b|"
-    r"\bultimate decision regarding\b|\bonly those examinations\b|\bequipment or personnel\b|"
-    r"\bnet benefit is\b|\bmade with more certainty\b|\bwhether or not to have the intervention\b|"
-    r"\bdifferences of opinion\b|\bgrade of recommendation\b|\blevel of evidence\b|"
-    r"\brating scale\b|\bnot considered in (this|these)\b|^summary of literature review\b)",
-    re.I,
+    r"(this|the) guidance\b|healthcare professionals are expected\b|commissioners\b|"
+    r"the prescriber should follow\b|appropriateness criteria\b|these criteria\b|"
+    r"appropriate imaging\b|radiation levels?\b|RRLs?\b|mSv\b|dose estimate\b|"
+    r"inherently higher risk from exposure\b|classified as investigational\b|"
+    r"ultimate decision regarding\b|only those examinations\b|equipment or personnel\b|"
+    r"net benefit is\b|made with more certainty\b|whether or not to have the intervention\b|"
+    r"differences of opinion\b|grade of recommendation\b|level of evidence\b|"
+    r"rating scale\b|not considered in (this|these)\b"
+)
+# Openings of the same kind.
+_BOILERPLATE_OPENINGS = (
+    r"variant \d+\b|(please )?(see|refer)\b|summary of literature review\b|"
+    r"to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
+    r"analy[sz]e|test|study|review)\b"
+)
+# One word boundary before all phrases, not one per phrase: Python's regex engine tries every
+# alternative at every position, and this form is ~4x faster (it runs on every retrieved
+# sentence of every answer).
+_BOILERPLATE_RE = re.compile(
+    rf"=|^(?:{_BOILERPLATE_OPENINGS})|\b(?:{_BOILERPLATE_PHRASES})", re.IGNORECASE
 )
 
 
