@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from medcite.compose.candidates import extract
 from medcite.types import DocType, Evidence, EvidenceLevel, Passage, StoredDocument
 
@@ -33,57 +35,72 @@ def test_items_of_a_link_list_are_not_statements() -> None:
     assert _texts(text) == ["Dim the workshop lights"]
 
 
-def test_pointers_to_other_documents_are_not_statements() -> None:
-    text = (
-        "Refer to the original guideline document for the robot polishing schedule. "
-        "Definitions for the levels of glitter are provided at the end of the table. "
-        "The intended audience for the GTR is robot makers. "
-        "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
-    )
-    assert _texts(text, "Major Recommendations") == [
-        "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
-    ]
+# Sentences that point elsewhere or describe the source itself, each set followed by the
+# statements (synthetic) that must still be quoted from the same passage.
+POINTERS = (
+    "Refer to the original guideline document for the robot polishing schedule. "
+    "Definitions for the levels of glitter are provided at the end of the table. "
+    "The intended audience for the GTR is robot makers. "
+    "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
+)
+# GARD opens the symptom table of ~2,200 pages with the same note on reading it.
+SYMPTOM_TABLE_NOTE = (
+    "Glimmerpox makes robot panels sparkle. "
+    "The Human Phenotype Ontology provides the following list of signs and symptoms for "
+    "Glimmerpox. If the information is available, the table below includes how often the "
+    "symptom is seen in people with this condition. You can use the MedlinePlus Medical "
+    "Dictionary to look up the definitions for these medical terms. Much of this "
+    "information comes from Orphanet, a European rare disease database. The frequency of a "
+    "sign or symptom is usually listed as a rough estimate. The frequency may also be "
+    "listed as a fraction. The first number of the fraction is how many people had the "
+    "symptom. For example, a frequency of 25/25 means that all had it. Because these "
+    "frequencies are based on a specific study, the fractions may differ. Sometimes, no "
+    "information on frequency is available. In these cases, the sign or symptom may be rare "
+    "or common. Glimmerpox sparkles are seen in most test robots."
+)
+GUIDELINE_SELF_NOTES = (
+    "Healthcare professionals are expected to take the robot guidance fully into account. "
+    "Implementation of this guidance is the responsibility of local workshops. "
+    "These criteria are intended to guide robot mechanics. "
+    "Potential effects of glitter are a factor when selecting the appropriate imaging. "
+    "The RRLs for these panel scans are designated as Varies. "
+    "There is high certainty that the net benefit is substantial. "
+    "Some recommendations can be made with more certainty than others. "
+    "Differences of opinion: None. (Level of Evidence: B) "
+    "Rating Scale: 1,2,3 Usually not polished. "
+    "Other panel checks are not considered in this document. "
+    "Glimmerpox sparkles fade when test robots rest in the shade."
+)
 
 
-def test_the_note_on_how_to_read_a_symptom_table_is_not_a_statement() -> None:
-    # GARD opens the symptom table of ~2,200 pages with the same note on reading it.
-    text = (
-        "Glimmerpox makes robot panels sparkle. "
-        "The Human Phenotype Ontology provides the following list of signs and symptoms for "
-        "Glimmerpox. If the information is available, the table below includes how often the "
-        "symptom is seen in people with this condition. You can use the MedlinePlus Medical "
-        "Dictionary to look up the definitions for these medical terms. Much of this "
-        "information comes from Orphanet, a European rare disease database. The frequency of a "
-        "sign or symptom is usually listed as a rough estimate. The frequency may also be "
-        "listed as a fraction. The first number of the fraction is how many people had the "
-        "symptom. For example, a frequency of 25/25 means that all had it. Because these "
-        "frequencies are based on a specific study, the fractions may differ. Sometimes, no "
-        "information on frequency is available. In these cases, the sign or symptom may be rare "
-        "or common. Glimmerpox sparkles are seen in most test robots."
-    )
-    assert _texts(text, "symptoms") == [
-        "Glimmerpox makes robot panels sparkle.",
-        "Glimmerpox sparkles are seen in most test robots.",
-    ]
-
-
-def test_what_a_guideline_says_about_itself_is_not_a_statement() -> None:
-    text = (
-        "Healthcare professionals are expected to take the robot guidance fully into account. "
-        "Implementation of this guidance is the responsibility of local workshops. "
-        "These criteria are intended to guide robot mechanics. "
-        "Potential effects of glitter are a factor when selecting the appropriate imaging. "
-        "The RRLs for these panel scans are designated as Varies. "
-        "There is high certainty that the net benefit is substantial. "
-        "Some recommendations can be made with more certainty than others. "
-        "Differences of opinion: None. (Level of Evidence: B) "
-        "Rating Scale: 1,2,3 Usually not polished. "
-        "Other panel checks are not considered in this document. "
-        "Glimmerpox sparkles fade when test robots rest in the shade."
-    )
-    assert _texts(text, "Qualifying Statements") == [
-        "Glimmerpox sparkles fade when test robots rest in the shade."
-    ]
+@pytest.mark.parametrize(
+    ("text", "kind", "statements"),
+    [
+        (
+            POINTERS,
+            "Major Recommendations",
+            ["Polishing robot panels twice a day makes glimmerpox sparkles last longer."],
+        ),
+        (
+            SYMPTOM_TABLE_NOTE,
+            "symptoms",
+            [
+                "Glimmerpox makes robot panels sparkle.",
+                "Glimmerpox sparkles are seen in most test robots.",
+            ],
+        ),
+        (
+            GUIDELINE_SELF_NOTES,
+            "Qualifying Statements",
+            ["Glimmerpox sparkles fade when test robots rest in the shade."],
+        ),
+    ],
+    ids=["pointers", "gard-symptom-table-note", "guideline-self-notes"],
+)
+def test_pointers_and_notes_about_the_source_are_not_statements(
+    text: str, kind: str, statements: list[str]
+) -> None:
+    assert _texts(text, kind) == statements
 
 
 def test_a_heading_glued_to_its_sentence_is_not_quoted_with_it() -> None:
