@@ -258,15 +258,17 @@ class AnswerItem(BaseModel):
     lead_in: str | None = Field(
         default=None,
         description="For the first entry of a run from one list, the sentence of the same "
-        'passage that introduces the list ("Symptoms may include"), shown before it; None for '
-        "whole sentences, the rest of the run, and entries of a Causes section, whose heading "
-        "says what they are.",
+        'passage that introduces the list ("Symptoms may include"); for a sentence that points '
+        'back ("This is called ...") shown apart from the sentence before it, that sentence. '
+        "Shown before the text, verified with it. None for other sentences, the rest of a run, "
+        "and list entries of a Causes section, whose heading says what they are.",
     )
     topic: str | None = Field(
         default=None,
-        description="The topic of the quoted page (its title), shown before a sentence from a "
-        'page on a narrower concept that speaks of that topic without naming it ("The '
-        'condition may be caused by ..." on Hemifacial Spasm); a label, not a quotation.',
+        description="The topic of the quoted page (its title), shown before a sentence that "
+        "speaks of that topic without naming it on a page titled otherwise than the subject "
+        '("The condition may be caused by ..." on Hemifacial Spasm, "They often occur ..." on '
+        "Muscle Cramps for spasms); a label, not a quotation.",
     )
 
 

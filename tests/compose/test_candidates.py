@@ -41,6 +41,7 @@ POINTERS = (
     "Refer to the original guideline document for the robot polishing schedule. "
     "Definitions for the levels of glitter are provided at the end of the table. "
     "The intended audience for the GTR is robot makers. "
+    "Learn more about glimmerpox here. Get more details about panel tests. "
     "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
 )
 # GARD opens the symptom table of ~2,200 pages with the same note on reading it.
@@ -115,11 +116,51 @@ def test_a_heading_glued_to_its_sentence_is_not_quoted_with_it() -> None:
     assert not any(t.startswith("Strength Visual") for t in passage_texts)
 
 
-def test_the_quoted_span_without_its_heading_is_verbatim_in_the_passage() -> None:
+@pytest.mark.parametrize(
+    ("sentence", "quoted"),
+    [
+        (
+            "Tests for Widgetrash Widgetrash is found with a synthetic panel check.",
+            "Widgetrash is found with a synthetic panel check.",
+        ),
+        (
+            "Common Signs Common signs of widgetrash are loud.",
+            "Common signs of widgetrash are loud.",
+        ),
+        ("Tests for Widgetrash The following checks find it.", "The following checks find it."),
+        ("Polish the Panels If panels dim, polish them.", "If panels dim, polish them."),
+        ("Widget rash is found with a synthetic panel check.", None),
+        ("Talk About About Past Treatment of robots.", None),
+        ("Robot Panels The Second is a made-up title.", None),  # "The Second": no sentence
+    ],
+)
+def test_the_quoted_span_without_its_heading_is_verbatim_in_the_passage(
+    sentence: str, quoted: str | None
+) -> None:
     from medcite.compose.candidates import heading_length
 
-    sentence = "Tests for Widgetrash Widgetrash is found with a synthetic panel check."
     n = heading_length(sentence)
-    assert sentence[n:] == "Widgetrash is found with a synthetic panel check."
-    assert heading_length("Widget rash is found with a synthetic panel check.") == 0
-    assert heading_length("Talk About About Past Treatment of robots.") == 0
+    assert sentence[n:] == (quoted or sentence)
+
+
+def test_a_list_glued_to_its_lead_in_is_read_as_a_list() -> None:
+    # MedQuAD pages glue a list's first item to the sentence that introduces it and repeat the
+    # whole list, flattened, after its last item.
+    text = (
+        "Common Signs Some common signs of glimmerpox are: - panel sparkle\n"
+        "- antenna wobble\n"
+        "- dim lights. panel sparkle antenna wobble dim lights.\n"
+        "Glimmerpox fades by the next morning in this fixture."
+    )
+    passage = Passage(id=7, document_id=1, ord=0, text=text, char_start=0, char_end=len(text))
+    found = extract([Evidence(passage=passage, document=DOC, score=1.0)])
+    lead = "Some common signs of glimmerpox are:"
+    assert [(c.text, c.lead_in) for c in found if c.list_item] == [
+        ("panel sparkle", lead),
+        ("antenna wobble", lead),
+        ("dim lights.", lead),
+    ]
+    assert [c.text for c in found if not c.list_item] == [
+        "Glimmerpox fades by the next morning in this fixture."
+    ]
+    assert all(text[c.start : c.end] == c.text for c in found)

@@ -355,21 +355,27 @@ def test_a_condition_the_subject_causes_is_associated_not_a_cause(composer: Comp
     )
 
 
-def test_a_sentence_that_points_back_is_shown_only_after_the_one_it_follows() -> None:
+def test_a_sentence_that_points_back_is_shown_with_the_one_it_follows() -> None:
     from medcite.compose.candidates import extract
     from medcite.compose.composer import follow_on
     from medcite.types import Evidence, Passage
     from tests.compose.test_candidates import DOC
 
     text = (
-        "Glimmerpox panels glow at night. This is called the panel glow. Glimmerpox fades by "
-        "the next morning. These sparkles stay on a while. It is harmless in this fixture."
+        "Glimmerpox panels glow at night. This is called the panel glow. Such glows dim at "
+        "noon. Glimmerpox fades by the next morning. These sparkles stay on a while. It is "
+        "harmless in this fixture."
     )
     passage = Passage(id=7, document_id=1, ord=0, text=text, char_start=0, char_end=len(text))
     evidence = Evidence(passage=passage, document=DOC, score=1.0)
-    glow, called, fades, however, harmless = extract([evidence])
-    assert follow_on([glow, called]) == [glow, called]
-    assert follow_on([called]) == []  # "This is called ..." without what it names
-    assert follow_on([glow, however]) == [glow]  # "These ..." after the wrong sentence
-    assert follow_on([fades, however]) == [fades, however]
-    assert follow_on([harmless]) == [harmless]  # "It" is the page's topic
+    pool = extract([evidence])
+    glow, called, such, fades, however, harmless = pool
+    # right after the sentence it follows: no context needed
+    assert follow_on([glow, called], pool) == [(glow, None), (called, None)]
+    assert follow_on([fades, however], pool) == [(fades, None), (however, None)]
+    # elsewhere it carries that sentence as its context ("This is called ..." names what?)
+    assert follow_on([called], pool) == [(called, glow)]
+    assert follow_on([glow, however], pool) == [(glow, None), (however, fades)]
+    assert follow_on([called]) == []  # nothing it could point back to: left out
+    assert follow_on([such], pool) == []  # what it follows points back too: no clearer
+    assert follow_on([harmless], pool) == [(harmless, None)]  # "It" is the page's topic

@@ -42,3 +42,46 @@ def test_demo_causes_are_causes_and_say_whose_they_are(
     # a sentence speaking of "the condition" on a page about a kind of spasm says which kind
     unnamed = [i for s in answer.sections for i in s.items if i.text.startswith("The condition")]
     assert unnamed and all(i.topic == "Hemifacial Spasm" for i in unnamed), unnamed
+
+
+def test_demo_sentences_that_lean_on_others_carry_them(
+    default_corpus: tuple[SQLiteStore, Settings],
+) -> None:
+    store, settings = default_corpus
+    answer = Composer.open(store, settings).ask("What causes muscle spasms?", save=False)
+    items = {i.text: i for i in answer.statements()}
+    # "Sometimes this malfunction ..." is shown with the sentence saying which malfunction
+    follows = next(i for t, i in items.items() if t.startswith("Sometimes this malfunction"))
+    assert follows.lead_in == "Muscle cramps can be caused by nerves that malfunction."
+    # "They often occur after exercise ..." on the Muscle Cramps page: they are muscle cramps
+    they = [i for t, i in items.items() if t.startswith("They ")]
+    assert they and all(i.topic == "Muscle Cramps" for i in they), they
+
+
+def test_a_list_glued_to_its_lead_in_answers_the_question(
+    default_corpus: tuple[SQLiteStore, Settings],
+) -> None:
+    # The MedlinePlus diabetes page has "Common Signs Some common symptoms of diabetes are: -
+    # being very thirsty\n- frequent urination ...": its list was lost before.
+    store, settings = default_corpus
+    answer = Composer.open(store, settings).ask("What are the symptoms of diabetes?", save=False)
+    symptoms = next(s for s in answer.sections if s.key == "symptoms")
+    first = next(i for i in symptoms.items if i.text == "being very thirsty")
+    assert first.lead_in == "Some common symptoms of diabetes are:"
+    assert "frequent urination" in [i.text for i in symptoms.items]
+    assert all(i.supported for i in symptoms.items)
+    # "What it is" says what diabetes is, not what it does ("It can damage your eyes ...")
+    overview = next(s for s in answer.sections if s.key == "definition")
+    assert overview.items and not any(i.text.startswith("It can") for i in overview.items)
+
+
+def test_a_comparison_bottom_line_says_what_each_side_is(
+    default_corpus: tuple[SQLiteStore, Settings],
+) -> None:
+    store, settings = default_corpus
+    answer = Composer.open(store, settings).ask(
+        "What is the difference between type 1 and type 2 diabetes?", save=False
+    )
+    first, second = (i.text for i in answer.summary.items)
+    assert first.startswith("With type 1 diabetes,") and "type 2" not in first
+    assert second.startswith("With type 2 diabetes,") and "type 1" not in second

@@ -49,6 +49,40 @@ def test_the_subject_named_only_after_caused_by_is_the_cause_of_something_else()
 
 
 @pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        (
+            "What is the difference between type 1 and type 2 widgetitis?",
+            ("type 1 widgetitis", "type 2 widgetitis"),
+        ),
+        (
+            "What are the differences between a glimmerpox and the sparkle fatigue?",
+            ("glimmerpox", "sparkle fatigue"),
+        ),
+        ("Wobble oil vs glitter paste for glimmerpox?", ("Wobble oil", "glitter paste")),
+        ("Is panel rust compared with panel dust worse?", ("panel rust", "panel dust")),
+        ("How is glimmerpox treated?", None),
+        ("What is the difference between glimmerpox and glimmerpox?", None),
+    ],
+)
+def test_the_two_sides_of_a_comparison(question: str, sides: tuple[str, str] | None) -> None:
+    from medcite.compose.topicality import comparison_sides
+
+    assert comparison_sides(question) == sides
+
+
+def test_which_side_of_a_comparison_a_sentence_is_about() -> None:
+    from medcite.compose.topicality import speaks_of
+
+    one, two = content_stems("type 1 widgetitis"), content_stems("type 2 widgetitis")
+    assert speaks_of("With type 1 widgetitis, robot panels do not glow.", one, two) == 2
+    assert speaks_of("Type 1 widgetitis is a made-up robot condition.", one, two) == 2
+    assert speaks_of("The signs of type 1 widgetitis come slowly.", one, two) == 1
+    assert speaks_of("Type 1 widgetitis is rarer than type 2 widgetitis.", one, two) == 0
+    assert speaks_of("If you get type 1 widgetitis, rest.", one, two) == 1
+
+
+@pytest.mark.parametrize(
     ("sentence", "points"),
     [
         ("This is called panel glow.", True),
@@ -57,6 +91,9 @@ def test_the_subject_named_only_after_caused_by_is_the_cause_of_something_else()
         ("For example, antennas wobble.", True),
         ("In such cases, panels dim.", True),
         ("Those sparkles stay.", True),
+        ("Sometimes this glitch is due to a loose antenna.", True),
+        ("Signs of this form of glimmerpox fade by morning.", True),
+        ("Glimmerpox comes in two types of sparkle.", False),
         ("It is harmless in this fixture.", False),  # the page's topic
         ("This condition makes panels dim.", False),  # the page's topic
         ("Those who polish robots see sparkles.", False),

@@ -74,7 +74,7 @@ _BOILERPLATE_PHRASES = (
 )
 # Openings of the same kind.
 _BOILERPLATE_OPENINGS = (
-    r"variant \d+\b|(please )?(see|refer)\b|summary of literature review\b|"
+    r"variant \d+\b|(please )?(see|refer)\b|summary of literature review\b|get more details\b|learn more\b|"
     r"to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
     r"analy[sz]e|test|study|review)\b"
 )
@@ -112,6 +112,7 @@ class Candidate:
     grade: float = 0.0
     score: float = 0.0
     narrower: bool = False  # about a narrower concept than the subject (hemifacial spasm)
+    labelled: bool = False  # shown with its page's title: it speaks of that topic unnamed
     # Surely about the subject: its page is on the subject, or it says what the question asks.
     central: bool = False
     defines: bool = False  # says what the subject itself is ("X is a condition ...")
@@ -157,9 +158,19 @@ _GLUED_HEADING_RE = re.compile(
 )
 
 
+# The same, when the sentence opens with the heading's first word ("Common Signs Common signs
+# of ...", "Symptoms Symptoms of gum disease ...") or a word that starts sentences, not titles
+# ("Tests for Diabetes The following tests ...", "Stop Smoking If you smoke, stop.").
+_GLUED_HEADING_OPENER_RE = re.compile(
+    r"^(?P<first>[A-Z][\w'-]*)"
+    r"(?: (?:[A-Z][\w'-]*|of|and|the|for|to|in|with|a|an|or|at|on|by|from)){0,7} "
+    r"(?=(?:(?P=first)|The|Some|Many|Most|If|When|You|Your|It|This|These|There) [a-z])"
+)
+
+
 def heading_length(sentence: str) -> int:
     """Characters of a heading glued to the front of ``sentence`` (0 when there is none)."""
-    match = _GLUED_HEADING_RE.match(sentence)
+    match = _GLUED_HEADING_RE.match(sentence) or _GLUED_HEADING_OPENER_RE.match(sentence)
     return match.end() if match else 0
 
 
@@ -172,19 +183,26 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
             continue
         text = hit.passage.text
         lead_in: str | None = None
-        for span in split_sentences(text):
-            # Quote the sentence without a heading glued to its front (still a contiguous span).
-            start = span.start + heading_length(text[span.start : span.end])
-            sentence = text[start : span.end]
-            is_item = _is_list_item(text, span.start)
+        first_item: str | None = None
+        for start, end, is_item in _pieces(text):
+            sentence = text[start:end]
             if not is_item:
+                first_item = None
                 lead_in = (
                     sentence
-                    if sentence.rstrip().endswith(":") or _LEAD_IN_RE.search(sentence)
+                    if sentence.rstrip().endswith(":")
+                    or _LEAD_IN_RE.search(sentence)
+                    or _opens_list(text, end)
                     else None
                 )
-            elif lead_in is not None and _BOILERPLATE_RE.search(lead_in):
-                continue  # a list of links ("These resources address ..."), not statements
+            else:
+                if first_item is None:
+                    first_item = sentence
+                else:
+                    end = start + _item_length(sentence, first_item)
+                    sentence = text[start:end]
+                if lead_in is not None and _BOILERPLATE_RE.search(lead_in):
+                    continue  # a list of links ("These resources address ..."), not statements
             if not _quotable(sentence, is_item):
                 continue
             out.append(
@@ -192,7 +210,7 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
                     evidence=hit,
                     rank=rank,
                     start=start,
-                    end=span.end,
+                    end=end,
                     text=sentence,
                     kind=kind,
                     list_item=is_item,
@@ -200,6 +218,36 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
                 )
             )
     return out
+
+
+def _pieces(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is list item) of each sentence of a passage, without a heading glued to its
+    front; a sentence that runs into the first item of the list under it ("Common signs of
+    osteoarthritis include - joint pain, ...", as MedQuAD pages have it) is two pieces."""
+    pieces = []
+    for span in split_sentences(text):
+        # Quote the sentence without a heading glued to its front (still a contiguous span).
+        start = span.start + heading_length(text[span.start : span.end])
+        is_item = _is_list_item(text, span.start)
+        dash = -1 if is_item or not _opens_list(text, span.end) else text.find(" - ", start)
+        if 0 <= dash < span.end:
+            pieces.append((start, dash, False))
+            pieces.append((dash + 3, span.end, True))
+        else:
+            pieces.append((start, span.end, is_item))
+    return pieces
+
+
+def _opens_list(text: str, end: int) -> bool:
+    """Whether the line after position ``end`` is a list item."""
+    return text[end : end + 4].lstrip(" ").startswith(("\n- ", "\n• "))
+
+
+def _item_length(item: str, first_item: str) -> int:
+    """Length of a list item without the list flattened again after it ("having blurry
+    eyesight. being very thirsty frequent urination ...", MedQuAD pages repeat their lists)."""
+    at = item.find(". " + first_item)
+    return at + 1 if at > 0 else len(item)
 
 
 _LEAD_IN_RE = re.compile(r"(include|are|such as|following|:)\s*$", re.I)

@@ -23,7 +23,6 @@ from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
 from medcite.compose.sections import (
-    ABOUT,
     SECTION_CUES,
     SectionSpec,
     answer_keys_of,
@@ -34,12 +33,14 @@ from medcite.compose.sections import (
 from medcite.compose.topicality import (
     Focus,
     answers_intent,
+    comparison_sides,
     definition_head,
     definition_subject,
+    follow_on,
     jaccard,
     leans_on_context,
     mentions,
-    points_back,
+    one_per_side,
     refers_to_page_topic,
     subject_is_the_cause,
 )
@@ -100,26 +101,6 @@ _CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
 # subject or carrying what the question asks.
 MORE = SectionSpec("more", "Also in the sources", 4)
-
-
-def follow_on(picked: list[Candidate]) -> list[Candidate]:
-    """``picked`` (in passage order) without the sentences that point back ("This is called
-    diastolic pressure.") unless the sentence they follow in their passage is shown just before
-    them; list items are read with their list's lead-in, not their neighbour."""
-    kept: list[Candidate] = []
-    for c in picked:
-        if not c.list_item and points_back(c.text):
-            before = kept[-1] if kept else None
-            text = c.evidence.passage.text
-            if (
-                before is None
-                or before.passage_id != c.passage_id
-                or before.end > c.start
-                or text[before.end : c.start].strip()
-            ):
-                continue
-        kept.append(c)
-    return kept
 
 
 class Composer:
@@ -283,14 +264,15 @@ class Composer:
         on_subject: set[int] = set()
         subtype_titled: set[int] = set()
         narrower_docs: set[int] = set()
+        titled: dict[int, float] = {}
         for c in candidates:
             doc = c.evidence.document
             if doc.id not in doc_match:
                 topic = doc.focus or doc.title
-                doc_match[doc.id] = focus.title_match(topic)
+                doc_match[doc.id] = titled[doc.id] = focus.title_match(topic)
                 if doc_match[doc.id] >= ABOUT_SUBJECT:
                     on_subject.add(doc.id)
-                elif focus.names and content_stems(topic) & focus.stems:
+                elif any(n < content_stems(topic) for n, _ in focus.names):
                     subtype_titled.add(doc.id)
                 # A page on a kind of the subject (Scabies for mite infestations) speaks for the
                 # subject, below pages on the subject itself.
@@ -358,6 +340,11 @@ class Composer:
             )
             if c.narrower:
                 score *= SUBTYPE_FACTOR
+            # "The condition ..." or "They ..." from a page titled otherwise than the subject
+            # ("Hemifacial Spasm", "Muscle Cramps") carries that title as its label.
+            c.labelled = refers_to_page_topic(about) and (
+                c.narrower or titled[doc.id] < ABOUT_SUBJECT
+            )
             if "definition" in c.cues and not c.narrower:
                 # A page's opening sentence may define the subject under another name: "Muscle
                 # cramps are sudden, involuntary contractions or spasms in ... muscles".
@@ -445,13 +432,19 @@ class Composer:
             words += c.word_count
             return True
 
-        for intent in answer.intents:
+        if Intent.COMPARISON in answer.intents:
+            # A comparison's bottom line says what each side is: "With type 1 diabetes, your
+            # pancreas does not make insulin." and the same of type 2.
+            sides = comparison_sides(answer.effective_question or answer.question)
+            summary.extend(c for c in one_per_side(ranked, sides) if fresh(c))
+        paired = len(summary) == 2  # both sides said: nothing more in the bottom line
+        for intent in answer.intents if not paired else ():
             if len(summary) < MAX_SUMMARY_SENTENCES:
                 # Another intent's answer may come from the same source as the first one.
                 next(
                     (c for c in ranked if answers(c, [intent]) and take(c, same_source=True)), None
                 )
-        for c in ranked if summary else []:
+        for c in ranked if summary and not paired else []:
             if len(summary) >= MAX_SUMMARY_SENTENCES or c.score < 0.5 * summary[0].score:
                 break
             if answers(c, answer.intents):
@@ -482,6 +475,8 @@ class Composer:
             by_key.setdefault(key or MORE.key, []).append(c)
 
         exclude = {answer.focus.lower()} if answer.focus else set()
+        # Only a question that asks what something is (or how two compare) gets a broad overview.
+        asks_what = bool({Intent.DEFINITION, Intent.COMPARISON} & set(answer.intents))
         answer.summary = Summary(items=[self._item(c, refs) for c in summary])
         for spec in (*plan, MORE):
             picked: list[Candidate] = []
@@ -492,18 +487,19 @@ class Composer:
                     continue  # a cause list needs sentences that name a cause
                 if spec is MORE and not c.central:
                     continue  # the catch-all section only holds what is surely on the subject
-                if spec is ABOUT and not c.defines:
-                    continue  # the overview defines the subject itself, nothing narrower
+                if spec.key == "definition" and not c.defines and not asks_what:
+                    continue  # "What it is" defines the subject itself, nothing narrower
                 if fresh(c):
                     picked.append(c)
             if not picked:
                 continue
             picked.sort(key=lambda c: (c.rank, c.start))
-            picked = follow_on(picked)
             items = []
             previous: Candidate | None = None
-            for c in picked:
+            for c, context in follow_on(picked, candidates):
                 item = self._item(c, refs)
+                if context is not None:  # "This malfunction ..." after what it points back to
+                    item.lead_in = context.text
                 # "Trouble sleeping" alone would not say what it is: the first entry of a run
                 # from one list carries the sentence that introduces the list.
                 same_list = previous is not None and (previous.passage_id, previous.lead_in) == (
@@ -568,9 +564,9 @@ class Composer:
         item = AnswerItem(
             text=c.text, citations=[n], passage_id=c.passage_id, span=(c.start, c.end)
         )
-        if c.narrower and refers_to_page_topic(c.lead_in or c.text):
+        if c.labelled:
             # "The condition may be caused by a facial nerve injury" is true of hemifacial
-            # spasm, a kind of the subject: the label says which kind.
+            # spasm, a kind of the subject: the label says which kind (or which other name).
             item.topic = doc.focus or doc.title
         return item
 

@@ -7,9 +7,10 @@ which quoted sentences it keeps and where they may go.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from medcite.compose.candidates import content_stems
+from medcite.compose.candidates import Candidate, content_stems
 from medcite.types import Intent
 
 
@@ -129,7 +130,8 @@ def leans_on_context(text: str) -> bool:
 # after an optional connective ("However, these ..."); "It ..." and "This condition ..." stand
 # for the page's topic instead, and "However, ..." or "Another cause is ..." read alone.
 _POINTS_BACK_RE = re.compile(
-    r"^(?:(?:however|also|but|and|so|in addition|additionally|moreover|furthermore),?\s+)?"
+    r"^(?:(?:however|also|but|and|so|in addition|additionally|moreover|furthermore|"
+    r"sometimes|often|usually|occasionally|rarely|in (?:some|many|most|rare) cases),?\s+)?"
     r"(?:(?:this|these|that|such)\b(?!\s+(?:conditions?|disorders?|diseases?|syndromes?|"
     r"illness(?:es)?)\b)|those\b(?!\s+(?:who|with|at|in)\b)|for (?:example|instance)\b|"
     r"in (?:this|these|such) cases?\b|as a result\b|therefore\b|thus\b)",
@@ -137,10 +139,17 @@ _POINTS_BACK_RE = re.compile(
 )
 
 
+# "Signs and symptoms of this form of diabetes are transient": which form is said before.
+_THIS_KIND_RE = re.compile(
+    r"\b(?:this|these|that|those) (?:forms?|types?|kinds?|variants?|subtypes?)\b", re.IGNORECASE
+)
+
+
 def points_back(text: str) -> bool:
     """Whether a sentence needs the one before it to be understood: "This is called diastolic
-    pressure.", "These mutations may cause ...". Not "It is rare." (its page's topic)."""
-    return bool(_POINTS_BACK_RE.match(text.lstrip()))
+    pressure.", "These mutations may cause ...", "... of this form of diabetes ...". Not "It is
+    rare." (its page's topic)."""
+    return bool(_POINTS_BACK_RE.match(text.lstrip()) or _THIS_KIND_RE.search(text))
 
 
 # Words that stand for the topic of the page a sentence comes from: "As the condition
@@ -189,3 +198,115 @@ def definition_subject(sentence: str) -> str:
     if len(parts) < 2 or _QUALIFIER_RE.search(parts[0]):
         return ""
     return parts[0]
+
+
+def follow_on(
+    picked: list[Candidate], pool: Sequence[Candidate] = ()
+) -> list[tuple[Candidate, Candidate | None]]:
+    """``picked`` (in passage order), each with the sentence of ``pool`` it follows when it
+    points back ("This is called diastolic pressure.") and that sentence is not shown just
+    before it: the reader gets it as context. A sentence that points back to nothing in
+    ``pool`` is left out; list items are read with their list's lead-in, not their neighbour."""
+    ends = {(p.passage_id, p.end): p for p in pool if not p.list_item}
+    kept: list[tuple[Candidate, Candidate | None]] = []
+    for c in picked:
+        context = None
+        if not c.list_item and points_back(c.text):
+            before = kept[-1][0] if kept else None
+            text = c.evidence.passage.text
+            if (
+                before is None
+                or before.passage_id != c.passage_id
+                or before.end > c.start
+                or text[before.end : c.start].strip()
+            ):
+                context = ends.get((c.passage_id, len(text[: c.start].rstrip())))
+                if context is None or points_back(context.text):
+                    continue
+        kept.append((c, context))
+    return kept
+
+
+# "What is the difference between A and B?", "A vs B for ...", "A compared with B".
+_COMPARE_RE = re.compile(
+    r"(?:\b(?:differences?|distinguish(?:ing)?)\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>[^?!,;]+?)"
+    r"|(?P<c>[^?!,;]+?)\s+(?:vs\.?|versus|compared (?:to|with))\s+(?P<d>[^?!,;]+?))"
+    r"(?=\s+(?:for|in|when|during|to|worse|better|safer|more|less)\b|[?!,;.]|$)",
+    re.IGNORECASE,
+)
+_LEADING_WORDS_RE = re.compile(r"^(?:(?:is|are|what|which|a|an|the|my|your|taking)\s+)+", re.I)
+# Where a sentence's subject ends: "With type 1 diabetes|, your pancreas ...".
+_SUBJECT_END_RE = re.compile(
+    r",|\s(?:is|are|was|were|means|refers? to|occurs?|happens?|develops?|affects?|causes?|"
+    r"can|may|does|do|has|have)\s",
+    re.IGNORECASE,
+)
+
+
+def comparison_sides(question: str) -> tuple[str, str] | None:
+    """The two things a comparison question sets side by side: ("type 1 diabetes", "type 2
+    diabetes") of "What is the difference between type 1 and type 2 diabetes?"."""
+    m = _COMPARE_RE.search(question.rstrip(" ?!."))
+    if m is None:
+        return None
+    a, b = (m["a"], m["b"]) if m["a"] else (m["c"], m["d"])
+    a, b = (_LEADING_WORDS_RE.sub("", side.strip(" .")) for side in (a, b))
+    a_words, b_words = a.split(), b.split()
+    # "type 1 and type 2 diabetes": the noun both share is said once, after the second.
+    if (
+        len(a_words) < len(b_words)
+        and a_words[0].lower() == b_words[0].lower()
+        and b_words[-1].lower() not in {w.lower() for w in a_words}
+    ):
+        a = f"{a} {b_words[-1]}"
+    if not content_stems(a) or not content_stems(b) or content_stems(a) == content_stems(b):
+        return None
+    return a, b
+
+
+def speaks_of(text: str, side: frozenset[str], other: frozenset[str]) -> int:
+    """How a sentence is about one side of a comparison (the stems of ``side``), if it does
+    not name the other side: 2 when that side is its subject ("With type 1 diabetes, your
+    pancreas ...", "Type 2 diabetes is ..."), 1 when its subject names it among other words
+    ("The symptoms of type 2 diabetes appear slowly."), else 0."""
+    if other <= content_stems(text):
+        return 0
+    subject = _WITH_RE.sub("", _SUBJECT_END_RE.split(text, maxsplit=1)[0])
+    stems = content_stems(subject)
+    first = content_stems(subject.split()[0]) if subject.split() else frozenset()
+    if stems == side and first and first <= side:
+        return 2  # not "If you get the flu, ...": the subject starts with the side's name
+    return int(side <= stems)
+
+
+_WITH_RE = re.compile(r"^(?:(?:with|in|for|people with|a|an|the)\s+)+", re.IGNORECASE)
+
+
+def one_per_side(ranked: Sequence[Candidate], sides: tuple[str, str] | None) -> list[Candidate]:
+    """For each side of a comparison, its best sentence of ``ranked`` (best first) that stands
+    alone: the side as its subject first, then not a rate ("... occurs in 10 to 20 per 100,000
+    people" reads as no answer), then from the side's own page; none when no sentence speaks of
+    it."""
+    if sides is None:
+        return []
+    a, b = (content_stems(side) for side in sides)
+    chosen = []
+    for side, other in ((a, b), (b, a)):
+        how = {
+            id(c): speaks_of(c.text, side, other)
+            for c in ranked
+            if not c.list_item and not leans_on_context(c.text)
+        }
+        about = [c for c in ranked if how.get(id(c))]
+        if about:
+            chosen.append(
+                min(
+                    about,  # the first of equals: best score
+                    key=lambda c: (
+                        -how[id(c)],
+                        "frequency" in c.cues,
+                        not side <= content_stems(c.evidence.document.title),
+                    ),
+                )
+            )
+    return chosen
