@@ -3,17 +3,22 @@ general (MedlinePlus "Muscle Cramps"), not of a narrower kind such as hemifacial
 
 from __future__ import annotations
 
+import pytest
+
 from medcite.compose import Composer
 from medcite.config import Settings
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Audience
 
 
-def test_demo_bottom_line_leads_with_the_general_condition(
-    default_corpus: tuple[SQLiteStore, Settings],
-) -> None:
+@pytest.fixture(scope="module")
+def composer(default_corpus: tuple[SQLiteStore, Settings]) -> Composer:
+    """One composer over the real default corpus for the module (loading it costs seconds)."""
     store, settings = default_corpus
-    composer = Composer.open(store, settings)
+    return Composer.open(store, settings)
+
+
+def test_demo_bottom_line_leads_with_the_general_condition(composer: Composer) -> None:
     for audience in Audience:
         answer = composer.ask("What causes muscle spasms?", audience=audience, save=False)
         assert not answer.abstained
@@ -28,11 +33,8 @@ def test_demo_bottom_line_leads_with_the_general_condition(
         assert "hemifacial" in rest or "blepharospasm" in rest
 
 
-def test_demo_causes_are_causes_and_say_whose_they_are(
-    default_corpus: tuple[SQLiteStore, Settings],
-) -> None:
-    store, settings = default_corpus
-    answer = Composer.open(store, settings).ask("What causes muscle spasms?", save=False)
+def test_demo_causes_are_causes_and_say_whose_they_are(composer: Composer) -> None:
+    answer = composer.ask("What causes muscle spasms?", save=False)
     sections = {s.key: s.items for s in answer.sections}
     causes = [i.text for i in sections["causes"]]
     # "Prinzmetal's variant angina is caused by coronary artery spasms": spasms are its cause,
@@ -44,11 +46,8 @@ def test_demo_causes_are_causes_and_say_whose_they_are(
     assert unnamed and all(i.topic == "Hemifacial Spasm" for i in unnamed), unnamed
 
 
-def test_demo_sentences_that_lean_on_others_carry_them(
-    default_corpus: tuple[SQLiteStore, Settings],
-) -> None:
-    store, settings = default_corpus
-    answer = Composer.open(store, settings).ask("What causes muscle spasms?", save=False)
+def test_demo_sentences_that_lean_on_others_carry_them(composer: Composer) -> None:
+    answer = composer.ask("What causes muscle spasms?", save=False)
     items = {i.text: i for i in answer.statements()}
     # "Sometimes this malfunction ..." is shown with the sentence saying which malfunction
     follows = next(i for t, i in items.items() if t.startswith("Sometimes this malfunction"))
@@ -58,13 +57,10 @@ def test_demo_sentences_that_lean_on_others_carry_them(
     assert they and all(i.topic == "Muscle Cramps" for i in they), they
 
 
-def test_a_list_glued_to_its_lead_in_answers_the_question(
-    default_corpus: tuple[SQLiteStore, Settings],
-) -> None:
+def test_a_list_glued_to_its_lead_in_answers_the_question(composer: Composer) -> None:
     # The MedlinePlus diabetes page has "Common Signs Some common symptoms of diabetes are: -
     # being very thirsty\n- frequent urination ...": its list was lost before.
-    store, settings = default_corpus
-    answer = Composer.open(store, settings).ask("What are the symptoms of diabetes?", save=False)
+    answer = composer.ask("What are the symptoms of diabetes?", save=False)
     symptoms = next(s for s in answer.sections if s.key == "symptoms")
     first = next(i for i in symptoms.items if i.text == "being very thirsty")
     assert first.lead_in == "Some common symptoms of diabetes are:"
@@ -75,13 +71,8 @@ def test_a_list_glued_to_its_lead_in_answers_the_question(
     assert overview.items and not any(i.text.startswith("It can") for i in overview.items)
 
 
-def test_a_comparison_bottom_line_says_what_each_side_is(
-    default_corpus: tuple[SQLiteStore, Settings],
-) -> None:
-    store, settings = default_corpus
-    answer = Composer.open(store, settings).ask(
-        "What is the difference between type 1 and type 2 diabetes?", save=False
-    )
+def test_a_comparison_bottom_line_says_what_each_side_is(composer: Composer) -> None:
+    answer = composer.ask("What is the difference between type 1 and type 2 diabetes?", save=False)
     first, second = (i.text for i in answer.summary.items)
     assert first.startswith("With type 1 diabetes,") and "type 2" not in first
     assert second.startswith("With type 2 diabetes,") and "type 1" not in second
