@@ -375,6 +375,11 @@ class Answer(BaseModel):
                 items.append(note.weaker)
         return items
 
+    def shown_texts(self) -> list[str]:
+        """The quoted text a reader sees, in order: each statement after the context shown with
+        it (the sentence that introduces a list, the one a "This ..." points back to)."""
+        return [piece for item in self.statements() for piece in (item.lead_in, item.text) if piece]
+
 
 # --- Articles and review -----------------------------------------------------------------
 

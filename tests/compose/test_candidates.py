@@ -35,6 +35,35 @@ def test_items_of_a_link_list_are_not_statements() -> None:
     assert _texts(text) == ["Dim the workshop lights"]
 
 
+def _candidates(text: str) -> dict[str, str | None]:
+    passage = Passage(id=7, document_id=1, ord=0, text=text, char_start=0, char_end=len(text))
+    passage.meta = {"qtype": "symptoms"}
+    return {
+        c.text: c.lead_in for c in extract([Evidence(passage=passage, document=DOC, score=1.0)])
+    }
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Robot complaints include:\n- Antenna droop.",
+        "Here are the robot complaints and their signs. - Antenna droop.",  # glued first entry
+    ],
+)
+def test_sentences_inside_a_list_entry_belong_to_that_entry(opening: str) -> None:
+    text = (
+        f"{opening} This droop occurs when antennas bend. Signs include dull panels in the "
+        "pretend workshop.\n- Panel fade\n- Beep loss"
+    )
+    found = _candidates(text)
+    # "This droop ..." speaks of its entry, which a quote without it would not say
+    assert not any(t.startswith("This droop") for t in found), found
+    assert "Signs include dull panels in the pretend workshop." in found
+    # the next entries still belong to the list, not to the sentence inside the entry before
+    lead = "Robot complaints include:" if opening.startswith("Robot") else None
+    assert found["Panel fade"] == lead and found["Beep loss"] == lead
+
+
 # Sentences that point elsewhere or describe the source itself, each set followed by the
 # statements (synthetic) that must still be quoted from the same passage.
 POINTERS = (

@@ -379,3 +379,25 @@ def test_a_sentence_that_points_back_is_shown_with_the_one_it_follows() -> None:
     assert follow_on([called]) == []  # nothing it could point back to: left out
     assert follow_on([such], pool) == []  # what it follows points back too: no clearer
     assert follow_on([harmless], pool) == [(harmless, None)]  # "It" is the page's topic
+
+
+def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
+    composer: Composer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import textstat
+
+    question = "What are the symptoms of sparkle fatigue?"
+    lead = "Sparkle fatigue signs in test robots may include"
+
+    def entries(audience: Audience) -> list[str]:
+        answer = composer.ask(question, audience=audience, save=False)
+        return [i.text for i in answer.statements() if i.text == "Wobbly antennas"]
+
+    assert entries(Audience.PATIENT) == ["Wobbly antennas"]
+    # "Wobbly antennas" is too short to grade, but it is shown after its lead-in: a lead-in
+    # harder than patient mode allows takes the entry out with it (clinicians keep it).
+    monkeypatch.setattr(
+        "medcite.compose.composer.PATIENT_MAX_GRADE", textstat.flesch_kincaid_grade(lead) - 0.1
+    )
+    assert entries(Audience.PATIENT) == []
+    assert entries(Audience.CLINICIAN) == ["Wobbly antennas"]

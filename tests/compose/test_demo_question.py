@@ -76,3 +76,30 @@ def test_a_comparison_bottom_line_says_what_each_side_is(composer: Composer) -> 
     first, second = (i.text for i in answer.summary.items)
     assert first.startswith("With type 1 diabetes,") and "type 2" not in first
     assert second.startswith("With type 2 diabetes,") and "type 1" not in second
+
+
+def test_a_general_question_is_not_answered_from_a_narrower_page(composer: Composer) -> None:
+    answer = composer.ask("What are the symptoms of high blood pressure?", save=False)
+    titles = {r.n: r.title for r in answer.references}
+    # "High Blood Pressure in Pregnancy" adds a word to the subject's name: a narrower case,
+    # not the bottom line of a question on high blood pressure in general.
+    bottom = [titles[i.citations[0]] for i in answer.summary.items]
+    assert bottom and "High Blood Pressure in Pregnancy" not in bottom, bottom
+    # "- Chronic Kidney Disease. This disease occurs when ...": "This disease" is the list
+    # entry, not high blood pressure, so the sentence is not quoted; nor is a sentence inside
+    # one entry shown as the lead-in of the next.
+    texts = [i.text for i in answer.statements()]
+    assert not any(t.startswith("This disease occurs") for t in texts), texts
+    leads = {i.lead_in for i in answer.statements() if i.lead_in}
+    assert (
+        "The signs and symptoms that develop depend on the location of the aneurysm." not in leads
+    )
+
+
+def test_a_name_sharing_words_with_the_subject_is_not_the_subject(composer: Composer) -> None:
+    # Stuve-Wiedemann syndrome shares "Wiedemann syndrome" with the subject, but not the
+    # word that tells the two apart.
+    answer = composer.ask("I want information on Beckwith-Wiedemann syndrome.", save=False)
+    texts = " ".join(i.text for i in answer.statements())
+    assert "Beckwith-Wiedemann" in texts
+    assert "Stuve" not in texts and "Stve" not in texts, texts

@@ -21,6 +21,19 @@ def test_aspect_is_what_the_question_asks_beyond_the_subject() -> None:
     assert focus.aspect_share("Glimmerpox makes panels sparkle.") == 0.0
 
 
+def test_a_partial_name_match_is_weighed_by_how_telling_the_words_are() -> None:
+    focus = _focus("Zorblax-Quibble syndrome", "What is Zorblax-Quibble syndrome?")
+    other = "Flimflam-Quibble syndrome makes robots hum."
+    assert focus.match(other) == pytest.approx(2 / 3)  # two of three words
+    # "zorblax" is what tells the two apart; "syndrome" is on every other page
+    focus.idf = {"zorblax": 6.0, "quibbl": 5.0, "syndrom": 1.0}
+    name = content_stems("Zorblax-Quibble syndrome")
+    assert focus.share(name, content_stems(other)) == pytest.approx(0.5)
+    assert focus.match(other) < 0.6  # below what a sentence needs to be on the subject
+    assert focus.match("Zorblax-Quibble syndrome makes robots hum.") == 1.0
+    assert focus.title_match("Flimflam-Quibble Syndrome") < focus.title_match("Zorblax Syndrome")
+
+
 def test_without_a_subject_there_is_no_aspect() -> None:
     focus = _focus("", "Is polishing safe for robots?")
     assert focus.aspect == frozenset()

@@ -25,6 +25,7 @@ from medcite.eval.answers import (
 )
 from medcite.eval.keyfacts import KeyFactJudge
 from medcite.store.sqlite import SQLiteStore
+from medcite.types import Answer, AnswerItem, AnswerSection, Intent, Summary
 from tests.conftest import ingest_folder
 
 BENCH = Path(__file__).parent.parent / "fixtures/bench"
@@ -212,6 +213,31 @@ def test_medcite_system_answers_through_the_composer(
         assert answer.words > 0 and answer.blocks
         assert answer.support_rate is None or 0 <= answer.support_rate <= 1
     assert synthetic_store.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+
+
+def test_shown_texts_put_each_lead_in_before_its_statement() -> None:
+    def item(text: str, lead_in: str | None = None) -> AnswerItem:
+        return AnswerItem(text=text, citations=[1], passage_id=1, span=(0, 1), lead_in=lead_in)
+
+    answer = Answer(
+        question="What causes Zorblax fever?",
+        intent=Intent.CAUSE,
+        summary=Summary(items=[item("Glimmer bugs cause it.")]),
+        sections=[
+            AnswerSection(
+                key="causes",
+                title="Causes",
+                items=[item("purple ponds", lead_in="Zorblax comes from:"), item("dusk swims")],
+            )
+        ],
+    )
+    # The judge scores what the reader sees: the list's lead-in counts, once, before its item.
+    assert answer.shown_texts() == [
+        "Glimmer bugs cause it.",
+        "Zorblax comes from:",
+        "purple ponds",
+        "dusk swims",
+    ]
 
 
 # --- CLI -----------------------------------------------------------------------------------

@@ -112,6 +112,8 @@ class Candidate:
     grade: float = 0.0
     score: float = 0.0
     narrower: bool = False  # about a narrower concept than the subject (hemifacial spasm)
+    # From a page titled with more than the subject's name ("High Blood Pressure in Pregnancy").
+    subtype_page: bool = False
     labelled: bool = False  # shown with its page's title: it speaks of that topic unnamed
     # Surely about the subject: its page is on the subject, or it says what the question asks.
     central: bool = False
@@ -186,7 +188,12 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
         first_item: str | None = None
         for start, end, is_item in _pieces(text):
             sentence = text[start:end]
-            if not is_item:
+            if not is_item and _continues_item(text, start):
+                # "- Chronic Kidney Disease. This disease occurs when ...": the list goes on
+                # under its lead-in, and "This disease" is the item, not the page's topic.
+                if _ITEM_POINTER_RE.match(sentence):
+                    continue
+            elif not is_item:
                 first_item = None
                 lead_in = (
                     sentence
@@ -236,6 +243,17 @@ def _pieces(text: str) -> list[tuple[int, int, bool]]:
         else:
             pieces.append((start, span.end, is_item))
     return pieces
+
+
+def _continues_item(text: str, start: int) -> bool:
+    """Whether the sentence at ``start`` follows a list item on the item's own line (also a
+    first item glued to the line of its lead-in: "... their signs and symptoms. - Aneurysms.")."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    return line.lstrip().startswith(("- ", "• ")) or _GLUED_ITEM_RE.search(line) is not None
+
+
+_GLUED_ITEM_RE = re.compile(r"[.:] [-•] ")
+_ITEM_POINTER_RE = re.compile(r"(?:it|its|they|their|this|these|that|those)\b", re.I)
 
 
 def _opens_list(text: str, end: int) -> bool:

@@ -9,6 +9,7 @@ intent -> glosses, evidence notes, red flags -> numbered references -> verify.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ from medcite.types import (
     AnswerSection,
     Audience,
     Concept,
+    DocType,
     EvidenceNote,
     Gloss,
     Intent,
@@ -90,17 +92,24 @@ MIN_SPECIFIC_LETTERS = 3  # shorter words ("oz", "ml") are units or abbreviation
 # Share of the passages holding a word that must sit on one topic's pages for the word alone to
 # name the topic (MTHFR: 0.32 on the default corpus; cortisone 0.02, taper 0.01).
 TOPIC_WORD_SHARE = 0.15
-MIN_UNKNOWN_SUBJECT = 5  # letters of a word unknown to the corpus that can name a subject
+MIN_UNKNOWN_SUBJECT = 5
+MIN_SHARE = 1e-5  # passage share of a name word the corpus lacks, for its idf  # letters of a word unknown to the corpus that can name a subject
 # Section sizes in sections.py are multiplied by this. x3 (was x2) raised key-fact recall on
 # the first 100 questions of MedicationQA and TREC LiveQA by ~0.01 each for ~60 more words at an
 # unchanged reading grade; x5 added little more and pushed the grade over 9 (docs/benchmarks.md).
 SECTION_ITEMS_FACTOR = 3
 
 _URGENT_RE = SECTION_CUES["seek_care"]
+TOPIC_PAGE_TYPES = frozenset({DocType.CONSUMER, DocType.REFERENCE})
 _CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
 # subject or carrying what the question asks.
 MORE = SectionSpec("more", "Also in the sources", 4)
+
+
+def _grade(text: str) -> float:
+    """Flesch-Kincaid grade; 0 for a few words (a name, a heading), which it cannot grade."""
+    return float(textstat.flesch_kincaid_grade(text)) if len(text.split()) > 3 else 0.0
 
 
 class Composer:
@@ -239,7 +248,12 @@ class Composer:
         weighted = [(matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
         names = [(content_stems(n), w) for n, w in weighted]
         trees = f.tree_numbers or self.vocabulary.tree_numbers(f.name)
-        return Focus(matched, [(n, w) for n, w in names if n], qstems, trees, specific=specific)
+        names = [(n, w) for n, w in names if n]
+        idf = {
+            t: math.log(1 / max(self.retriever.passage_share(t), MIN_SHARE))
+            for t in frozenset().union(*(n for n, _ in names))
+        }
+        return Focus(matched, names, qstems, trees, specific=specific, idf=idf)
 
     def _score(
         self,
@@ -263,6 +277,7 @@ class Composer:
         # to the subject's ("Infantile Spasms") names a narrower concept: not included.
         on_subject: set[int] = set()
         subtype_titled: set[int] = set()
+        subtype_pages: set[int] = set()  # topic pages on a narrower case of the subject
         narrower_docs: set[int] = set()
         titled: dict[int, float] = {}
         for c in candidates:
@@ -270,9 +285,16 @@ class Composer:
             if doc.id not in doc_match:
                 topic = doc.focus or doc.title
                 doc_match[doc.id] = titled[doc.id] = focus.title_match(topic)
-                if doc_match[doc.id] >= ABOUT_SUBJECT:
+                title = content_stems(topic)
+                names_kind = any(n < title for n, _ in focus.names)
+                # A consumer or reference page's title names its topic ("High Blood Pressure
+                # in Pregnancy", a narrower case); a guideline's or a study's names its scope.
+                if names_kind and title - focus.stems and doc.doc_type in TOPIC_PAGE_TYPES:
+                    subtype_titled.add(doc.id)
+                    subtype_pages.add(doc.id)
+                elif doc_match[doc.id] >= ABOUT_SUBJECT:
                     on_subject.add(doc.id)
-                elif any(n < content_stems(topic) for n, _ in focus.names):
+                elif names_kind:
                     subtype_titled.add(doc.id)
                 # A page on a kind of the subject (Scabies for mite infestations) speaks for the
                 # subject, below pages on the subject itself.
@@ -338,6 +360,7 @@ class Composer:
             c.narrower = self._names_subtype(about, focus) or (
                 doc.id in narrower_docs and own < MIN_TOPICAL
             )
+            c.subtype_page = doc.id in subtype_pages
             if c.narrower:
                 score *= SUBTYPE_FACTOR
             # "The condition ..." or "They ..." from a page titled otherwise than the subject
@@ -361,9 +384,11 @@ class Composer:
             if audience is Audience.PATIENT:
                 # Only patient mode weighs readability; clinicians get sentences as found. The
                 # sentence that opens the subject's own page (what it is) stays however hard.
-                c.grade = float(textstat.flesch_kincaid_grade(c.text)) if c.word_count > 3 else 0.0
+                c.grade = _grade(c.text)
                 if c.grade > PATIENT_MAX_GRADE and not (c.defines and c.opens_page):
                     continue  # too hard to read for a lay reader; clinicians still get it
+                if c.list_item and c.lead_in and _grade(c.lead_in) > PATIENT_MAX_GRADE:
+                    continue  # shown with the item ("Routine surveillance for ... HCC ...:")
                 score /= 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)
                 if c.word_count > 25:
                     score *= 0.7
@@ -406,7 +431,7 @@ class Composer:
         ranked = sorted(candidates, key=lambda c: -c.score)
         summary: list[Candidate] = []
         words = 0
-        broad = any(not c.narrower and not c.list_item for c in ranked)
+        broad = any(not (c.narrower or c.subtype_page or c.list_item) for c in ranked)
 
         def answers(c: Candidate, intents: Sequence[Intent]) -> bool:
             return any(
@@ -418,7 +443,9 @@ class Composer:
 
         def take(c: Candidate, *, same_source: bool = False) -> bool:
             nonlocal words
-            if c.list_item or (broad and c.narrower) or leans_on_context(c.text):
+            if c.list_item or (broad and (c.narrower or c.subtype_page)):
+                return False
+            if leans_on_context(c.text):
                 return False
             if not c.names_subject:
                 return False  # "Treatment is usually not required." needs its page around it
@@ -549,11 +576,9 @@ class Composer:
             self.vocabulary,
         )
         answer.follow_up_suggestions = follow_ups(answer)
-        statements = [i.text for i in answer.statements()]
+        shown = answer.shown_texts()
         answer.reading_grade = (
-            round(float(textstat.flesch_kincaid_grade(" ".join(statements))), 1)
-            if statements
-            else None
+            round(float(textstat.flesch_kincaid_grade(" ".join(shown))), 1) if shown else None
         )
         verify_answer(answer, refs.passages)
 

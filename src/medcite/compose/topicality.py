@@ -26,6 +26,15 @@ class Focus:
     # With no vocabulary concept found: the question's specific words (rare in the corpus),
     # one of which a kept sentence, or its document's title, must carry.
     specific: frozenset[str] = frozenset()
+    # How telling each name word is (inverse document frequency); a word missing here counts 1.
+    # A partial name match is weighed by it: "Stuve-Wiedemann syndrome" shares two of the three
+    # words of "Beckwith-Wiedemann syndrome", but not the one that tells them apart.
+    idf: dict[str, float] = field(default_factory=dict)
+
+    def share(self, name: frozenset[str], stems: frozenset[str]) -> float:
+        """The idf-weighted share of ``name``'s words found in ``stems``."""
+        total = sum(self.idf.get(t, 1.0) for t in name)
+        return sum(self.idf.get(t, 1.0) for t in name & stems) / total if total else 0.0
 
     @property
     def stems(self) -> frozenset[str]:
@@ -51,7 +60,7 @@ class Focus:
     def match(self, text: str) -> float:
         """How fully ``text`` names the subject (0-1)."""
         stems = content_stems(text)
-        best = max((w * len(n & stems) / len(n) for n, w in self.names), default=0.0)
+        best = max((w * self.share(n, stems) for n, w in self.names), default=0.0)
         shared = len(self.question & stems)
         # A long question is matched by any four of its content words (two at the least).
         q = shared / min(len(self.question), 4) if shared >= min(2, len(self.question)) else 0.0
@@ -65,9 +74,7 @@ class Focus:
         best = 0.0
         for n, w in self.names or [(self.question, 1.0)]:
             if n:
-                best = max(
-                    best, w * (len(n & stems) / len(n)) * (len(n & stems) / len(stems)) ** 0.5
-                )
+                best = max(best, w * self.share(n, stems) * (len(n & stems) / len(stems)) ** 0.5)
         return best
 
 

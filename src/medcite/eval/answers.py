@@ -247,7 +247,8 @@ def medcite_system(
         started = time.perf_counter()
         result = composer.ask(question, audience=audience, save=False)  # not user history
         wall = (time.perf_counter() - started) * 1000
-        texts = [] if result.abstained else [item.text for item in result.statements()]
+        # What the reader sees, lead-ins included: they count as words and as evidence.
+        texts = [] if result.abstained else result.shown_texts()
         grade = result.reading_grade
         if grade is None and texts:
             grade = reading_grade(" ".join(texts))
