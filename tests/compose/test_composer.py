@@ -238,14 +238,14 @@ def test_a_subject_the_corpus_does_not_know_is_not_answered_from_common_words(
 def test_without_a_concept_the_rarest_question_words_name_the_subject(
     composer: Composer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import medcite.compose.composer as composer_module
+    from medcite.compose.focus import question_focus
 
     # The fixture corpus is tiny: every word is in a large share of its passages.
-    monkeypatch.setattr(composer_module, "SPECIFIC_SHARE", 0.2)
+    monkeypatch.setattr("medcite.compose.focus.SPECIFIC_SHARE", 0.2)
     composer.retriever.search("Is polishing safe for robots in 2 oz doses?")
     analysis = composer.retriever.last_analysis
     assert analysis is not None and analysis.focus is None
-    focus = composer._focus(analysis, analysis.text)
+    focus = question_focus(analysis, analysis.text, composer.retriever, composer.store)
     assert "polish" in focus.specific  # in one passage
     assert "robot" not in focus.specific  # in most of them
     assert not focus.specific & {"2", "oz"}  # numbers and units name nothing
@@ -285,13 +285,13 @@ def test_a_rare_word_of_one_topic_name_makes_that_topic_the_subject(
     # "glitter" names no concept on its own, but only the topic Glimmerpox has it (in its
     # synonym "Glitter itch") and the corpus uses it on Glimmerpox pages. The tiny fixture
     # corpus makes every word common, so the rarity bar is raised for the test.
-    monkeypatch.setattr("medcite.compose.composer.SPECIFIC_SHARE", 1.0)
+    monkeypatch.setattr("medcite.compose.focus.SPECIFIC_SHARE", 1.0)
     question = "Is glitter worse for old robots?"
     answer = composer.ask(question, save=False)
     assert answer.focus == "Glimmerpox"
     assert any(i.text.startswith("Glimmerpox is an invented rash") for i in answer.statements())
     # where the word is spread over other topics' pages it names none of them
-    monkeypatch.setattr("medcite.compose.composer.TOPIC_WORD_SHARE", 1.01)
+    monkeypatch.setattr("medcite.compose.focus.TOPIC_WORD_SHARE", 1.01)
     assert composer.ask(question, save=False).focus is None
 
 

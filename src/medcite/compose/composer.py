@@ -9,7 +9,6 @@ intent -> glosses, evidence notes, red flags -> numbered references -> verify.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 import uuid
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCL
 from medcite.compose.candidates import Candidate, content_stems, extract
 from medcite.compose.categories import cause_category, filed_under
 from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
+from medcite.compose.focus import question_focus
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
@@ -49,14 +49,13 @@ from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
 from medcite.errors import QueryError
 from medcite.retrieve.hybrid import HybridRetriever
-from medcite.retrieve.query import QueryAnalysis, Vocabulary, analyse, has_intent_cue
+from medcite.retrieve.query import Vocabulary, analyse, has_intent_cue
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import (
     Answer,
     AnswerItem,
     AnswerSection,
     Audience,
-    Concept,
     DocType,
     EvidenceNote,
     Gloss,
@@ -85,15 +84,6 @@ NARROWER_DOC = 0.8  # how much a page on a narrower MeSH concept counts as about
 # ranks up to this much higher.
 ASPECT_BONUS = 1.0
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
-# A question word held by at most this share of passages names what the question is about.
-SPECIFIC_SHARE = 0.005
-SPECIFIC_WORDS = 2  # the rarest ones: "peroxide" and "wax", not "clean"
-MIN_SPECIFIC_LETTERS = 3  # shorter words ("oz", "ml") are units or abbreviations
-# Share of the passages holding a word that must sit on one topic's pages for the word alone to
-# name the topic (MTHFR: 0.32 on the default corpus; cortisone 0.02, taper 0.01).
-TOPIC_WORD_SHARE = 0.15
-MIN_UNKNOWN_SUBJECT = 5
-MIN_SHARE = 1e-5  # passage share of a name word the corpus lacks, for its idf  # letters of a word unknown to the corpus that can name a subject
 # Section sizes in sections.py are multiplied by this. x3 (was x2) raised key-fact recall on
 # the first 100 questions of MedicationQA and TREC LiveQA by ~0.01 each for ~60 more words at an
 # unchanged reading grade; x5 added little more and pushed the grade over 9 (docs/benchmarks.md).
@@ -152,7 +142,7 @@ class Composer:
         intent = inherited_intent or analysis.intent
         also_asks = [] if inherited_intent else [i for i in analysis.intents if i is not intent]
         effective = analysis.text  # as searched: spelling corrected, when it was
-        focus = self._focus(analysis, effective)
+        focus = question_focus(analysis, effective, self.retriever, self.store)
         answer = Answer(
             id=uuid.uuid4().hex[:12],
             question=question,
@@ -195,65 +185,6 @@ class Composer:
         if not has_intent_cue(question):
             return f"{parent.effective_question or parent.question} {effective}", parent.intent
         return effective, None
-
-    def _focus(self, analysis: QueryAnalysis, question: str) -> Focus:
-        qstems = content_stems(question)
-        if analysis.focus is None:
-            # No known concept: the subject is in the question's rare words ("methylprednisolone",
-            # not "body"); words no passage holds are misspellings or outside the corpus.
-            # Numbers and units ("150 mg", "oz") name no subject.
-            shares = {
-                t: self.retriever.passage_share(t)
-                for t in qstems
-                if len(t) >= MIN_SPECIFIC_LETTERS and not t[:1].isdigit()
-            }
-            rare = sorted((v, t) for t, v in shares.items() if 0 < v <= SPECIFIC_SHARE)
-            specific = frozenset(t for _, t in rare[:SPECIFIC_WORDS])
-            if not specific:
-                # Only common words known ("Does zibberfloxacin make panels sparkle?"): a word
-                # no passage holds is then the subject, and nothing can speak for it.
-                specific = frozenset(
-                    t for t, v in shares.items() if v == 0 and len(t) >= MIN_UNKNOWN_SUBJECT
-                )
-            # A rare word that belongs to one topic's name names that topic ("MTHFR A1298C").
-            topic = next(
-                (c for _, t in rare[:SPECIFIC_WORDS] if (c := self._topic_named_by(t))), None
-            )
-            if topic is None:
-                return Focus(None, [], qstems, specific=specific)
-            # Its rare words still gate what is quoted, as for a question with no concept.
-            return self._concept_focus(topic, qstems, topic.name, specific)
-        return self._concept_focus(analysis.focus, qstems, analysis.focus.matched)
-
-    def _topic_named_by(self, word: str) -> Concept | None:
-        """The topic whose name holds ``word`` when the corpus uses the word mostly on that
-        topic's pages: "MTHFR" names "MTHFR gene mutation", but "oil" does not name "Oil
-        Spills", nor "cortisone" "Cortisone reductase deficiency"."""
-        topic = self.vocabulary.topic_named_by(word)
-        if topic is None:
-            return None
-        holders = self.retriever.documents_holding(word)
-        own = self.store.document_ids_with_focus(topic.name)
-        if not holders or sum(d in own for d in holders) < TOPIC_WORD_SHARE * len(holders):
-            return None
-        return topic
-
-    def _concept_focus(
-        self,
-        f: Concept,
-        qstems: frozenset[str],
-        matched: str,
-        specific: frozenset[str] = frozenset(),
-    ) -> Focus:
-        weighted = [(matched, 1.0), (f.name, 0.95)] + [(n, 0.85) for n in f.synonyms]
-        names = [(content_stems(n), w) for n, w in weighted]
-        trees = f.tree_numbers or self.vocabulary.tree_numbers(f.name)
-        names = [(n, w) for n, w in names if n]
-        idf = {
-            t: math.log(1 / max(self.retriever.passage_share(t), MIN_SHARE))
-            for t in frozenset().union(*(n for n, _ in names))
-        }
-        return Focus(matched, names, qstems, trees, specific=specific, idf=idf)
 
     def _score(
         self,
