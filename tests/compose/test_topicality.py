@@ -31,6 +31,8 @@ def test_a_partial_name_match_is_weighed_by_how_telling_the_words_are() -> None:
     assert focus.share(name, content_stems(other)) == pytest.approx(0.5)
     assert focus.match(other) < 0.6  # below what a sentence needs to be on the subject
     assert focus.match("Zorblax-Quibble syndrome makes robots hum.") == 1.0
+    # keeping the telling words of a name does not make a partial match count more
+    assert focus.share(name, content_stems("Zorblax robots hum.")) == pytest.approx(1 / 3)
     assert focus.title_match("Flimflam-Quibble Syndrome") < focus.title_match("Zorblax Syndrome")
 
 

@@ -27,14 +27,21 @@ class Focus:
     # one of which a kept sentence, or its document's title, must carry.
     specific: frozenset[str] = frozenset()
     # How telling each name word is (inverse document frequency); a word missing here counts 1.
-    # A partial name match is weighed by it: "Stuve-Wiedemann syndrome" shares two of the three
-    # words of "Beckwith-Wiedemann syndrome", but not the one that tells them apart.
+    # A partial name match missing its most telling words counts less: "Stuve-Wiedemann
+    # syndrome" shares two of the three words of "Beckwith-Wiedemann syndrome", but not the one
+    # that tells them apart. One keeping them counts no more ("Pancreatitis" is not
+    # "pancreatic cancer" for sharing its rarer word).
     idf: dict[str, float] = field(default_factory=dict)
 
     def share(self, name: frozenset[str], stems: frozenset[str]) -> float:
-        """The idf-weighted share of ``name``'s words found in ``stems``."""
+        """The share of ``name``'s words found in ``stems``: the plain share, or the
+        idf-weighted one when lower."""
+        if not name:
+            return 0.0
+        found = name & stems
         total = sum(self.idf.get(t, 1.0) for t in name)
-        return sum(self.idf.get(t, 1.0) for t in name & stems) / total if total else 0.0
+        weighted = sum(self.idf.get(t, 1.0) for t in found) / total
+        return min(len(found) / len(name), weighted)
 
     @property
     def stems(self) -> frozenset[str]:
