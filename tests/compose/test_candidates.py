@@ -71,6 +71,7 @@ POINTERS = (
     "Definitions for the levels of glitter are provided at the end of the table. "
     "The intended audience for the GTR is robot makers. "
     "Learn more about glimmerpox here. Get more details about panel tests. "
+    "For more information about panel care, go to the Pretend Robot Institute's guide. "
     "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
 )
 # GARD opens the symptom table of ~2,200 pages with the same note on reading it.

@@ -69,12 +69,19 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         Intent.TREATMENT,
         re.compile(
-            r"\b(treat\w*|therap\w*|cures?|manage\w*|remed\w*|relie\w*|get rid of|what helps|surgery)\b"
+            r"\b(treat\w*|therap\w*|cures?|manage\w*|remed\w*|relie\w*|get rid of|what helps|surgery|"
+            # "How do I lower my cholesterol?", "How to bring down a fever" (not "How can I
+            # reduce my risk of ...": prevention)
+            r"how (?:(?:do|can|could|should) (?:i|you|we|one) |to )"
+            r"(?:lower|reduce|control|bring down|decrease|ease|get over|deal with)"
+            r"(?! (?:the |my |your |our )?(?:risks?|chances?|odds)\b))\b"
         ),
     ),
     (
         Intent.PREVENTION,
-        re.compile(r"\b(prevent\w*|avoid\w*|stop .* from|reduce (the )?risk|protect)\b"),
+        re.compile(
+            r"\b(prevent\w*|avoid\w*|stop .* from|(reduce|lower) (the |my |your |our )?risks?|protect)\b"
+        ),
     ),
     (
         Intent.PROGNOSIS,
