@@ -209,6 +209,8 @@ class Composer:
         on_subject: set[int] = set()
         subtype_titled: set[int] = set()
         subtype_pages: set[int] = set()  # topic pages on a narrower case of the subject
+        other_titled: set[int] = set()  # titled with another concept sharing the subject's words
+        compares = Intent.COMPARISON in intents  # the other side shares words, and is asked of
         narrower_docs: set[int] = set()
         titled: dict[int, float] = {}
         for c in candidates:
@@ -227,6 +229,8 @@ class Composer:
                     on_subject.add(doc.id)
                 elif names_kind:
                     subtype_titled.add(doc.id)
+                if not compares and self._names_another(topic, focus):
+                    other_titled.add(doc.id)  # "Low Blood Pressure" for high blood pressure
                 # A page on a kind of the subject (Scabies for mite infestations) speaks for the
                 # subject, below pages on the subject itself.
                 if (
@@ -238,11 +242,13 @@ class Composer:
                     narrower_docs.add(doc.id)
                     on_subject.add(doc.id)
             if c.opens_page:
-                doc_match[doc.id] = max(doc_match[doc.id], focus.match(c.text))
                 # "Muscle cramps are ... spasms" defines the subject under another name;
                 # "Satoyoshi syndrome is a condition characterized by ... spasms" does not.
                 head = definition_head(c.text)
-                if focus.match(head) >= ABOUT_SUBJECT and doc.id not in subtype_titled:
+                defines = focus.match(head) >= ABOUT_SUBJECT and doc.id not in subtype_titled
+                if defines or doc.id not in other_titled:
+                    doc_match[doc.id] = max(doc_match[doc.id], focus.match(c.text))
+                if defines:
                     on_subject.add(doc.id)
         kept = []
         for c in candidates:
@@ -254,6 +260,8 @@ class Composer:
             if not focus.carries_specific(about, c.text, doc.focus or doc.title):
                 continue
             own = focus.match(about)
+            if MIN_TOPICAL <= own < 1.0 and not compares and self._names_another(about, focus):
+                own = 0.0  # "low blood pressure" shares two words with "high blood pressure"
             if (
                 not c.list_item
                 and own < MIN_TOPICAL
@@ -343,6 +351,19 @@ class Composer:
             elif any(n < stems for n in names):
                 narrower = True
         return narrower and not plain
+
+    def _names_another(self, text: str, focus: Focus) -> bool:
+        """True when ``text`` names no name of the subject whole, and the words it shares with
+        one belong to another concept's name: "low blood pressure" (a concept of its own) or
+        "high blood cholesterol" for high blood pressure."""
+        text_stems = content_stems(text)
+        if not focus.names or any(n <= text_stems for n, _ in focus.names):
+            return False
+        return any(
+            (stems := content_stems(surface)) & focus.stems
+            and not any(stems <= n for n, _ in focus.names)
+            for surface, _ in self.vocabulary.mentions(text)
+        )
 
     def _compose(self, answer: Answer, candidates: list[Candidate], focus: Focus) -> None:
         refs = References()
