@@ -320,7 +320,7 @@ def test_sentences_about_another_pages_topic_are_not_quoted_for_the_subject(
 def test_sentences_that_speak_of_their_pages_topic_without_naming_it(
     sentence: str, refers: bool
 ) -> None:
-    from medcite.compose.topicality import refers_to_page_topic
+    from medcite.compose.candidates import refers_to_page_topic
 
     assert refers_to_page_topic(sentence) is refers
 

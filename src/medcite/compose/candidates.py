@@ -192,7 +192,7 @@ def extract(hits: list[Evidence]) -> list[Candidate]:
             if not is_item and _continues_item(text, start):
                 # "- Chronic Kidney Disease. This disease occurs when ...": the list goes on
                 # under its lead-in, and "This disease" is the item, not the page's topic.
-                if _ITEM_POINTER_RE.match(sentence):
+                if refers_to_page_topic(sentence):
                     continue
             elif not is_item:
                 first_item = None
@@ -254,7 +254,21 @@ def _continues_item(text: str, start: int) -> bool:
 
 
 _GLUED_ITEM_RE = re.compile(r"[.:] [-•] ")
-_ITEM_POINTER_RE = re.compile(r"(?:it|its|they|their|this|these|that|those)\b", re.I)
+
+# Words that stand for the topic of the page (or list item) a sentence comes from: "As the
+# condition progresses, ...", "It is inherited ...", "This disorder ...". Quoted from a page on
+# another condition, such a sentence would read as being about the question's subject.
+_PAGE_TOPIC_RE = re.compile(
+    r"^(?:it|its|they|their|this|these)\b|\b(?:the|this|these) (?:conditions?|disorders?|"
+    r"diseases?|syndromes?|illness(?:es)?)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_to_page_topic(text: str) -> bool:
+    """Whether a sentence speaks of its page's topic without naming it ("The condition may be
+    caused by ...", "It is inherited ...")."""
+    return bool(_PAGE_TOPIC_RE.search(text.lstrip()))
 
 
 def _opens_list(text: str, end: int) -> bool:

@@ -12,11 +12,12 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 
 import textstat
 
 from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCLAIMERS
-from medcite.compose.candidates import Candidate, content_stems, extract
+from medcite.compose.candidates import Candidate, content_stems, extract, refers_to_page_topic
 from medcite.compose.categories import cause_category, filed_under
 from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
 from medcite.compose.focus import question_focus
@@ -42,7 +43,6 @@ from medcite.compose.topicality import (
     leans_on_context,
     mentions,
     one_per_side,
-    refers_to_page_topic,
     subject_is_the_cause,
 )
 from medcite.compose.triage import find_red_flags
@@ -97,6 +97,7 @@ _CAUSE_KEYS = frozenset({"causes", "mechanism"})
 MORE = SectionSpec("more", "Also in the sources", 4)
 
 
+@lru_cache(maxsize=16384)  # a list's lead-in is graded once per item, common sentences recur
 def _grade(text: str) -> float:
     """Flesch-Kincaid grade; 0 for a few words (a name, a heading), which it cannot grade."""
     return float(textstat.flesch_kincaid_grade(text)) if len(text.split()) > 3 else 0.0

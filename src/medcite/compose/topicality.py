@@ -166,22 +166,6 @@ def points_back(text: str) -> bool:
     return bool(_POINTS_BACK_RE.match(text.lstrip()) or _THIS_KIND_RE.search(text))
 
 
-# Words that stand for the topic of the page a sentence comes from: "As the condition
-# progresses, ...", "It is inherited ...", "This disorder ...". Quoted from a page on another
-# condition, such a sentence would read as being about the question's subject.
-_PAGE_TOPIC_RE = re.compile(
-    r"^(?:it|its|they|their|this|these)\b|\b(?:the|this|these) (?:conditions?|disorders?|"
-    r"diseases?|syndromes?|illness(?:es)?)\b",
-    re.IGNORECASE,
-)
-
-
-def refers_to_page_topic(text: str) -> bool:
-    """Whether a sentence speaks of its page's topic without naming it ("The condition may be
-    caused by ...", "It is inherited ...")."""
-    return bool(_PAGE_TOPIC_RE.search(text.lstrip()))
-
-
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` carries every content word of ``name``."""
     stems = content_stems(name)

@@ -102,6 +102,7 @@ _SPAN_RE = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")  # the same words, c
 MAX_NGRAM = 6
 MIN_CORRECTED_LETTERS = 5  # shorter words are too often abbreviations to correct
 MAX_CACHED_CORRECTIONS = 4096
+MAX_CACHED_MENTIONS = 16384
 
 
 def classify_intent(question: str) -> Intent:
@@ -285,9 +286,23 @@ class Vocabulary:
                         focus, "corpus", synonyms=[n for n in names if _norm(n) != key]
                     )
 
-    def mentions(self, text: str, *, mesh_only: bool = False) -> list[tuple[str, _Entry]]:
+    def mentions(self, text: str, *, mesh_only: bool = False) -> tuple[tuple[str, _Entry], ...]:
         """Concepts named in ``text``, left to right, longest match first: (words as written,
-        entry). Corpus topic names count unless ``mesh_only``; a plural matches its singular."""
+        entry). Corpus topic names count unless ``mesh_only``; a plural matches its singular.
+        Remembered per text: the composer asks about the same sentences several times."""
+        key = (text, mesh_only)
+        cache = self._mentions_cache
+        if key not in cache:
+            if len(cache) >= MAX_CACHED_MENTIONS:
+                cache.clear()  # bounded: a long-running server levels off
+            cache[key] = tuple(self._find_mentions(text, mesh_only))
+        return cache[key]
+
+    @cached_property
+    def _mentions_cache(self) -> dict[tuple[str, bool], tuple[tuple[str, _Entry], ...]]:
+        return {}
+
+    def _find_mentions(self, text: str, mesh_only: bool) -> list[tuple[str, _Entry]]:
         tokens = list(_SPAN_RE.finditer(text))
         lowered = [t.group(0).lower() for t in tokens]
         found: list[tuple[str, _Entry]] = []
