@@ -44,6 +44,11 @@ def test_demo_causes_are_causes_and_say_whose_they_are(composer: Composer) -> No
     # a sentence speaking of "the condition" on a page about a kind of spasm says which kind
     unnamed = [i for s in answer.sections for i in s.items if i.text.startswith("The condition")]
     assert unnamed and all(i.topic == "Hemifacial Spasm" for i in unnamed), unnamed
+    # Infantile spasms are seizures (MeSH places them under epilepsy, not under Spasm), and
+    # the causes of the eyelid twitching that blepharospasm is "different from" are not its.
+    everything = " ".join(i.text for i in answer.statements()).lower()
+    assert "infantile spasm" not in everything
+    assert not any("different from" in t for t in causes), causes
 
 
 def test_demo_sentences_that_lean_on_others_carry_them(composer: Composer) -> None:

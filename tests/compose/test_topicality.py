@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from medcite.compose.candidates import content_stems
-from medcite.compose.topicality import Focus
+from medcite.compose.topicality import Focus, answers_intent
+from medcite.types import Intent
 
 
 def _focus(subject: str, question: str, specific: frozenset[str] = frozenset()) -> Focus:
@@ -121,3 +122,14 @@ def test_sentences_that_point_back_to_the_one_before(sentence: str, points: bool
     from medcite.compose.topicality import points_back
 
     assert points_back(sentence) is points
+
+
+def test_a_cause_after_a_contrast_is_the_other_sides() -> None:
+    assert answers_intent(Intent.CAUSE, "Glimmerpox is caused by loose bolts.")
+    # the cause named belongs to the twitching that glimmerpox is set against
+    other = "Glimmerpox is different from the panel twitching that can be caused by dust."
+    assert not answers_intent(Intent.CAUSE, other)
+    assert not answers_intent(Intent.CAUSE, "Unlike rustbloom, which is caused by rain, ...")
+    # a cause named before the contrast is the subject's own
+    both = "Glimmerpox is caused by loose bolts, unlike rustbloom."
+    assert answers_intent(Intent.CAUSE, both)

@@ -20,7 +20,7 @@ from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCL
 from medcite.compose.candidates import Candidate, content_stems, extract, refers_to_page_topic
 from medcite.compose.categories import cause_category, filed_under
 from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
-from medcite.compose.focus import question_focus
+from medcite.compose.focus import names_another, question_focus
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
@@ -230,7 +230,7 @@ class Composer:
                     on_subject.add(doc.id)
                 elif names_kind:
                     subtype_titled.add(doc.id)
-                if not compares and self._names_another(topic, focus):
+                if not compares and names_another(topic, focus, self.vocabulary):
                     other_titled.add(doc.id)  # "Low Blood Pressure" for high blood pressure
                 # A page on a kind of the subject (Scabies for mite infestations) speaks for the
                 # subject, below pages on the subject itself.
@@ -261,7 +261,7 @@ class Composer:
             if not focus.carries_specific(about, c.text, doc.focus or doc.title):
                 continue
             own = focus.match(about)
-            if MIN_TOPICAL <= own < 1.0 and not compares and self._names_another(about, focus):
+            if own >= MIN_TOPICAL and not compares and names_another(about, focus, self.vocabulary):
                 own = 0.0  # "low blood pressure" shares two words with "high blood pressure"
             if (
                 not c.list_item
@@ -352,19 +352,6 @@ class Composer:
             elif any(n < stems for n in names):
                 narrower = True
         return narrower and not plain
-
-    def _names_another(self, text: str, focus: Focus) -> bool:
-        """True when ``text`` names no name of the subject whole, and the words it shares with
-        one belong to another concept's name: "low blood pressure" (a concept of its own) or
-        "high blood cholesterol" for high blood pressure."""
-        text_stems = content_stems(text)
-        if not focus.names or any(n <= text_stems for n, _ in focus.names):
-            return False
-        return any(
-            (stems := content_stems(surface)) & focus.stems
-            and not any(stems <= n for n, _ in focus.names)
-            for surface, _ in self.vocabulary.mentions(text)
-        )
 
     def _compose(self, answer: Answer, candidates: list[Candidate], focus: Focus) -> None:
         refs = References()

@@ -8,7 +8,7 @@ import math
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
 from medcite.retrieve.hybrid import HybridRetriever
-from medcite.retrieve.query import QueryAnalysis
+from medcite.retrieve.query import QueryAnalysis, Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Concept
 
@@ -90,3 +90,44 @@ def _concept_focus(
         for t in frozenset().union(*(n for n, _ in names))
     }
     return Focus(matched, names, qstems, trees, specific=specific, idf=idf)
+
+
+def names_another(text: str, focus: Focus, vocabulary: Vocabulary) -> bool:
+    """True when ``text`` names the subject only through another concept's name.
+
+    Either it names no name of the subject whole, and the words it shares with one belong to
+    another concept ("low blood pressure" for high blood pressure, "high blood cholesterol"),
+    or each name of the subject it holds sits inside the MeSH name of a homonym: a heading
+    that holds the subject's name but that MeSH places apart from it ("infantile spasms", an
+    epilepsy, for muscle spasms; "diabetes insipidus" for diabetes mellitus). Kinds of the
+    subject ("hemifacial spasm", "gestational diabetes") still name it.
+    """
+    if not focus.names:
+        return False
+    text_stems = content_stems(text)
+    whole = [n for n, _ in focus.names if n <= text_stems]
+    if not whole:
+        return any(
+            (stems := content_stems(surface)) & focus.stems
+            and not any(stems <= n for n, _ in focus.names)
+            for surface, _ in vocabulary.mentions(text)
+        )
+    if not focus.tree_numbers:
+        return False  # with no MeSH place, nothing tells a homonym from a kind of the subject
+    homonyms: set[str] = set()
+    for surface, entry in vocabulary.mentions(text, mesh_only=True):
+        stems = content_stems(surface)
+        if not stems & focus.stems:
+            continue
+        if not entry.tree_numbers or _related(entry.tree_numbers, focus.tree_numbers):
+            return False  # the subject itself, a kind of it, or what it is a kind of
+        if any(n <= content_stems(entry.name) for n in whole):
+            homonyms |= stems
+    return bool(homonyms) and all(n <= homonyms for n in whole)
+
+
+def _related(trees: list[str], others: list[str]) -> bool:
+    """Whether two sets of MeSH tree numbers share a place or one lies below the other."""
+    return any(
+        a == b or a.startswith(f"{b}.") or b.startswith(f"{a}.") for a in trees for b in others
+    )

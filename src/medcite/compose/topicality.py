@@ -111,10 +111,24 @@ def subject_is_the_cause(text: str, focus: Focus) -> bool:
     return not before & focus.stems and focus.match(text[cue.end() :]) >= 0.5
 
 
+# What follows these speaks of something set against the sentence's subject.
+_CONTRAST_RE = re.compile(
+    r"\b(?:(?:is|are) (?:different|distinct) from|differs? from|unlike|not to be confused with|"
+    r"(?:distinguished|told apart) from|as opposed to)\b",
+    re.I,
+)
+
+
 def answers_intent(intent: Intent, text: str) -> bool:
-    """Whether a sentence answers the question directly (stricter than a section cue)."""
+    """Whether a sentence answers the question directly (stricter than a section cue). A cue
+    after a contrast answers for the other side: "Blepharospasm is different from the eyelid
+    twitching that can be caused by fatigue" names no cause of blepharospasm."""
     pattern = _DIRECT_ANSWER.get(intent)
-    return pattern is None or bool(pattern.search(text))
+    if pattern is None:
+        return True
+    cue = pattern.search(text)
+    contrast = _CONTRAST_RE.search(text)
+    return cue is not None and (contrast is None or cue.start() < contrast.start())
 
 
 # Sentences that open by pointing back ("For example, ...", "These include ...") need the
