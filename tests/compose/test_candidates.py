@@ -72,6 +72,7 @@ POINTERS = (
     "The intended audience for the GTR is robot makers. "
     "Learn more about glimmerpox here. Get more details about panel tests. "
     "For more information about panel care, go to the Pretend Robot Institute's guide. "
+    "You can read about the signs of glimmerpox from the Pretend Robot Institute. "
     "Polishing robot panels twice a day makes glimmerpox sparkles last longer."
 )
 # GARD opens the symptom table of ~2,200 pages with the same note on reading it.

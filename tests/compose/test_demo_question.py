@@ -111,3 +111,15 @@ def test_a_name_sharing_words_with_the_subject_is_not_the_subject(composer: Comp
     texts = " ".join(i.text for i in answer.statements())
     assert "Beckwith-Wiedemann" in texts
     assert "Stuve" not in texts and "Stve" not in texts, texts
+
+
+def test_a_symptom_bottom_line_names_symptoms(composer: Composer) -> None:
+    answer = composer.ask("What are the symptoms of a heart attack?", save=False)
+    first = answer.summary.items[0].text
+    # not "The symptoms of a heart attack can vary from person to person."
+    assert "chest pain" in first, first
+    for item in answer.summary.items:
+        assert "vary" not in item.text and "the same" not in item.text, item.text
+    # "usually has no symptoms" is the answer for high blood pressure
+    answer = composer.ask("What are the symptoms of high blood pressure?", save=False)
+    assert "no symptoms" in answer.summary.items[0].text, answer.summary.items

@@ -133,3 +133,24 @@ def test_a_cause_after_a_contrast_is_the_other_sides() -> None:
     # a cause named before the contrast is the subject's own
     both = "Glimmerpox is caused by loose bolts, unlike rustbloom."
     assert answers_intent(Intent.CAUSE, both)
+
+
+def test_a_symptom_answer_says_what_the_symptoms_are() -> None:
+    says = (
+        "The most common symptom of glimmerpox is a sparkling panel.",
+        "Early signs of glimmerpox include humming and blinking.",
+        "Glimmerpox usually has no symptoms.",
+        "Initial symptoms of glimmerpox may begin with a hum.",
+    )
+    for text in says:
+        assert answers_intent(Intent.SYMPTOM, text), text
+    # how symptoms vary, or the line before a list, says none of them
+    says_none = (
+        "The symptoms of glimmerpox can vary from robot to robot.",
+        "The warning signs of glimmerpox aren't the same for every robot.",
+        "Some glimmerpox symptoms are similar to rustbloom symptoms.",
+        "Here are common signs and symptoms of glimmerpox.",
+        "Glimmerpox makes panels sparkle.",
+    )
+    for text in says_none:
+        assert not answers_intent(Intent.SYMPTOM, text), text

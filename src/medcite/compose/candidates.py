@@ -75,7 +75,7 @@ _BOILERPLATE_PHRASES = (
 # Openings of the same kind.
 _BOILERPLATE_OPENINGS = (
     r"variant \d+\b|(please )?(see|refer)\b|summary of literature review\b|get more details\b|learn more\b|"
-    r"for more information\b|"
+    r"for more information\b|you can (read|learn|find out) (more )?about\b|read more about\b|"
     r"to (determine|assess|evaluate|investigate|examine|compare|explore|describe|identify|"
     r"analy[sz]e|test|study|review)\b"
 )

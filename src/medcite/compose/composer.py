@@ -420,9 +420,11 @@ class Composer:
             summary.sort(key=lambda c: "definition" not in c.cues)
         if not summary:
             # Nothing answers the intent directly: lead with the most topical sentence, one that
-            # stands on its own when there is one.
+            # stands on its own and speaks to what is asked when there is one.
             leads = [c for c in ranked if not c.list_item and focus.match(c.text) >= MIN_TOPICAL]
-            leads.sort(key=lambda c: leans_on_context(c.text))  # stable: keeps score order
+            asked = answer_keys_of(answer.intents)
+            # stable: keeps score order
+            leads.sort(key=lambda c: (leans_on_context(c.text), not c.cues & asked))
             for c in leads:
                 if fresh(c):
                     summary.append(c)

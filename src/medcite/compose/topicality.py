@@ -91,6 +91,23 @@ _DIRECT_ANSWER = {
         r"triggered by|brought on by|mutations? in)\b",
         re.I,
     ),
+    # A sentence that says what a symptom is: "The most common symptom of heart attack is
+    # chest pain", "Early signs of shingles include ...".
+    Intent.SYMPTOM: re.compile(
+        r"\b(?:symptoms?|signs?)\b(?:\s+[\w'-]+){0,6}?\s+(?:is|are|include\w*|such as|may (?:begin|start) with)\b|"
+        r"\b(?:has|have|causes?|with) (?:no|few|mild) symptoms\b",
+        re.I,
+    ),
+}
+
+# Sentences that speak of symptoms without saying which: how they vary from person to person,
+# or a list's introduction ("Here are common signs ..."). "... usually has no symptoms" does
+# answer.
+_NOT_AN_ANSWER = {
+    Intent.SYMPTOM: re.compile(
+        r"\b(?:vary|varies|differ\w*|the same|similar|typical symptoms|are called|here are)\b",
+        re.I,
+    ),
 }
 
 
@@ -126,6 +143,9 @@ def answers_intent(intent: Intent, text: str) -> bool:
     pattern = _DIRECT_ANSWER.get(intent)
     if pattern is None:
         return True
+    unanswered = _NOT_AN_ANSWER.get(intent)
+    if unanswered is not None and unanswered.search(text):
+        return False
     cue = pattern.search(text)
     contrast = _CONTRAST_RE.search(text)
     return cue is not None and (contrast is None or cue.start() < contrast.start())
