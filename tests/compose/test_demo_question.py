@@ -8,7 +8,7 @@ import pytest
 from medcite.compose import Composer
 from medcite.config import Settings
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import Audience
+from medcite.types import Audience, Intent
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +123,12 @@ def test_a_symptom_bottom_line_names_symptoms(composer: Composer) -> None:
     # "usually has no symptoms" is the answer for high blood pressure
     answer = composer.ask("What are the symptoms of high blood pressure?", save=False)
     assert "no symptoms" in answer.summary.items[0].text, answer.summary.items
+
+
+def test_an_outlook_question_is_not_answered_with_advice(composer: Composer) -> None:
+    # "Nebulized heparin cannot be recommended ... to hasten recovery from pneumonia ..." says
+    # what to do, not whether pneumonia can kill
+    answer = composer.ask("Is pneumonia deadly?", save=False)
+    assert answer.intent is Intent.PROGNOSIS
+    for item in answer.summary.items:
+        assert "recommend" not in item.text, item.text

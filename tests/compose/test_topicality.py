@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medcite.compose.candidates import content_stems
-from medcite.compose.topicality import Focus, answers_intent
+from medcite.compose.topicality import Focus, answers_intent, evades
 from medcite.types import Intent
 
 
@@ -154,3 +154,10 @@ def test_a_symptom_answer_says_what_the_symptoms_are() -> None:
     )
     for text in says_none:
         assert not answers_intent(Intent.SYMPTOM, text), text
+
+
+def test_advice_is_not_an_outlook() -> None:
+    assert answers_intent(Intent.PROGNOSIS, "Most robots with glimmerpox recover in a week.")
+    advice = "Polish cannot be recommended to hasten recovery from glimmerpox."
+    assert evades(Intent.PROGNOSIS, advice)
+    assert not answers_intent(Intent.PROGNOSIS, advice)

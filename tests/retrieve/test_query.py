@@ -30,6 +30,8 @@ from tests.conftest import copy_fixtures, ingest_folder
         ("How can I reduce my risk of a stroke?", Intent.PREVENTION),
         ("How can I prevent kidney stones?", Intent.PREVENTION),
         ("What is the life expectancy with ALS?", Intent.PROGNOSIS),
+        ("Can you die from the flu?", Intent.PROGNOSIS),
+        ("Is pneumonia deadly?", Intent.PROGNOSIS),
         ("Is psoriasis hereditary?", Intent.RISK),
         ("What are the side effects of metformin?", Intent.MEDICATION),
         ("Ibuprofen vs acetaminophen for back pain", Intent.COMPARISON),

@@ -38,6 +38,7 @@ from medcite.compose.topicality import (
     comparison_sides,
     definition_head,
     definition_subject,
+    evades,
     follow_on,
     jaccard,
     leans_on_context,
@@ -424,7 +425,13 @@ class Composer:
             leads = [c for c in ranked if not c.list_item and focus.match(c.text) >= MIN_TOPICAL]
             asked = answer_keys_of(answer.intents)
             # stable: keeps score order
-            leads.sort(key=lambda c: (leans_on_context(c.text), not c.cues & asked))
+            leads.sort(
+                key=lambda c: (
+                    leans_on_context(c.text),
+                    any(evades(i, c.text) for i in answer.intents),
+                    not c.cues & asked,
+                )
+            )
             for c in leads:
                 if fresh(c):
                     summary.append(c)

@@ -100,14 +100,17 @@ _DIRECT_ANSWER = {
     ),
 }
 
-# Sentences that speak of symptoms without saying which: how they vary from person to person,
-# or a list's introduction ("Here are common signs ..."). "... usually has no symptoms" does
-# answer.
+# Sentences that speak of what is asked without answering it. Symptoms: how they vary from
+# person to person, or a list's introduction ("Here are common signs ..."); "... usually has no
+# symptoms" does answer.
 _NOT_AN_ANSWER = {
     Intent.SYMPTOM: re.compile(
         r"\b(?:vary|varies|differ\w*|the same|similar|typical symptoms|are called|here are)\b",
         re.I,
     ),
+    # A guideline's advice says what to do, not how the illness goes: "Nebulized heparin
+    # cannot be recommended ... to hasten recovery from pneumonia".
+    Intent.PROGNOSIS: re.compile(r"\b(?:recommend\w*|should|suggest\w*)\b", re.I),
 }
 
 
@@ -136,16 +139,21 @@ _CONTRAST_RE = re.compile(
 )
 
 
+def evades(intent: Intent, text: str) -> bool:
+    """Whether a sentence speaks of what ``intent`` asks without answering it."""
+    unanswered = _NOT_AN_ANSWER.get(intent)
+    return unanswered is not None and bool(unanswered.search(text))
+
+
 def answers_intent(intent: Intent, text: str) -> bool:
     """Whether a sentence answers the question directly (stricter than a section cue). A cue
     after a contrast answers for the other side: "Blepharospasm is different from the eyelid
     twitching that can be caused by fatigue" names no cause of blepharospasm."""
+    if evades(intent, text):
+        return False
     pattern = _DIRECT_ANSWER.get(intent)
     if pattern is None:
         return True
-    unanswered = _NOT_AN_ANSWER.get(intent)
-    if unanswered is not None and unanswered.search(text):
-        return False
     cue = pattern.search(text)
     contrast = _CONTRAST_RE.search(text)
     return cue is not None and (contrast is None or cue.start() < contrast.start())

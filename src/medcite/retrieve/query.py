@@ -86,7 +86,8 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         Intent.PROGNOSIS,
         re.compile(
-            r"\b(outlook|prognosis|life expectancy|survival|go away|recover\w*|how long|curable|fatal)\b"
+            r"\b(outlook|prognosis|life expectancy|survival|go away|recover\w*|how long|curable|fatal|"
+            r"deadly|die (from|of)|life[- ]threatening|mortality)\b"
         ),
     ),
     (
