@@ -161,3 +161,10 @@ def test_advice_is_not_an_outlook() -> None:
     advice = "Polish cannot be recommended to hasten recovery from glimmerpox."
     assert evades(Intent.PROGNOSIS, advice)
     assert not answers_intent(Intent.PROGNOSIS, advice)
+
+
+def test_numbers_alone_do_not_match_the_question() -> None:
+    focus = _focus("panel disorders", "What are the 3 types of panel disorders?")
+    # "type 3" and "disorder" are three of the question's four words, but the number is no name
+    assert focus.match("Glimmerpox type 3 is a disorder of robot arms.") < 0.6
+    assert focus.match("Panel disorders are a group of robot faults.") >= 0.6

@@ -68,7 +68,9 @@ class Focus:
         """How fully ``text`` names the subject (0-1)."""
         stems = content_stems(text)
         best = max((w * self.share(n, stems) for n, w in self.names), default=0.0)
-        shared = len(self.question & stems)
+        # Numbers name nothing alone: "the 3 types of personality disorders" is not "Duane
+        # syndrome type 3 is a disorder of eye movement".
+        shared = sum(not t.isdigit() for t in self.question & stems)
         # A long question is matched by any four of its content words (two at the least).
         q = shared / min(len(self.question), 4) if shared >= min(2, len(self.question)) else 0.0
         return max(best, min(q, 1.0) if not self.names else 0.8 * min(q, 1.0))

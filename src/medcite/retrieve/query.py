@@ -70,6 +70,7 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
         Intent.TREATMENT,
         re.compile(
             r"\b(treat\w*|therap\w*|cures?|manage\w*|remed\w*|relie\w*|get rid of|what helps|surgery|"
+            r"fix(es|ed|ing)?|be corrected|"
             # "How do I lower my cholesterol?", "How to bring down a fever" (not "How can I
             # reduce my risk of ...": prevention)
             r"how (?:(?:do|can|could|should) (?:i|you|we|one) |to )"
@@ -87,7 +88,8 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
         Intent.PROGNOSIS,
         re.compile(
             r"\b(outlook|prognosis|life expectancy|survival|go away|recover\w*|how long|curable|fatal|"
-            r"deadly|die (from|of)|life[- ]threatening|mortality)\b"
+            r"deadly|die (from|of)|life[- ]threatening|mortality|survive|serious|harmful|dangerous|"
+            r"(left )?untreated)\b"
         ),
     ),
     (
