@@ -132,3 +132,11 @@ def test_an_outlook_question_is_not_answered_with_advice(composer: Composer) -> 
     assert answer.intent is Intent.PROGNOSIS
     for item in answer.summary.items:
         assert "recommend" not in item.text, item.text
+
+
+def test_a_cause_bottom_line_gives_the_usual_cause_first(composer: Composer) -> None:
+    answer = composer.ask("What is the main cause of hypothyroidism?", save=False)
+    first = answer.summary.items[0].text
+    # not "Less commonly, hypothyroidism is caused by ...", and without the source's glued
+    # footnote number ("... in the United States.1 Hashimotos disease is ...")
+    assert "most common cause" in first and first.endswith("United States."), first

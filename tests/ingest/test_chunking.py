@@ -45,6 +45,16 @@ def test_list_items_and_paragraphs_are_hard_breaks() -> None:
     ]
 
 
+def test_a_footnote_number_glued_to_a_period_ends_the_sentence() -> None:
+    text = "Widgets hum in the test lab.1 Gadgets hum too.12,13 Version 2.1 Beta hums. Done."
+    assert sentences(text) == [
+        "Widgets hum in the test lab.",
+        "Gadgets hum too.",
+        "Version 2.1 Beta hums.",
+        "Done.",
+    ]
+
+
 def test_lowercase_continuation_and_closing_quotes() -> None:
     assert sentences('He said "stop." Then left. The ratio vs. control was odd.') == [
         'He said "stop."',
@@ -63,12 +73,13 @@ def test_spans_are_ordered_trimmed_and_cover_all_words(text: str) -> None:
         piece = text[span.start : span.end]
         assert piece == piece.strip() and piece
         prev_end = span.end
-    # Everything outside the spans is whitespace or a list-item marker ("-", "3.").
+    # Everything outside the spans is whitespace, a list-item marker ("-", "3.") or a
+    # footnote number glued to a sentence's period ("end.1 Next").
     covered = set()
     for span in spans:
         covered.update(range(span.start, span.end))
     leftovers = "".join(ch if i not in covered else " " for i, ch in enumerate(text))
-    assert all(re.fullmatch(r"-|\d{1,2}[.)]", tok) for tok in leftovers.split())
+    assert all(re.fullmatch(r"-|\d{1,2}[.)]|\d{1,2}(,\d{1,2})*", tok) for tok in leftovers.split())
 
 
 def _sentence_block(n: int, words: int = 10) -> str:

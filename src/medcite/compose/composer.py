@@ -9,6 +9,7 @@ intent -> glosses, evidence notes, red flags -> numbered references -> verify.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -91,6 +92,9 @@ NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say t
 SECTION_ITEMS_FACTOR = 3
 
 _URGENT_RE = SECTION_CUES["seek_care"]
+_RARE_CASE_RE = re.compile(
+    r"(?:less (?:commonly|often|frequently)|rarely|in rare cases|more rarely|uncommonly)\b", re.I
+)
 TOPIC_PAGE_TYPES = frozenset({DocType.CONSUMER, DocType.REFERENCE})
 _CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
@@ -386,8 +390,8 @@ class Composer:
             nonlocal words
             if c.list_item or (broad and (c.narrower or c.subtype_page)):
                 return False
-            if leans_on_context(c.text):
-                return False
+            if leans_on_context(c.text) or _RARE_CASE_RE.match(c.text):
+                return False  # "Less commonly, X is caused by ..." is not the main answer
             if not c.names_subject:
                 return False  # "Treatment is usually not required." needs its page around it
             if not same_source and any(

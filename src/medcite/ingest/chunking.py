@@ -30,10 +30,13 @@ ABBREVIATIONS = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
-# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace.
-_CANDIDATE_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace;
+# or a period after a word with a footnote number glued to it ("in the United States.1 Most
+# ..."), which belongs to neither sentence.
+_FOOTNOTE = r"\d{1,2}(?:,\d{1,2})*"
+_CANDIDATE_RE = re.compile(rf"[.!?]+[\"'”’)\]]*(?=\s)|(?<=[a-z)])\.(?={_FOOTNOTE}\s+[A-Z])")
 _HARD_BREAK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*[-•*]\s)|\n(?=[ \t]*\d{1,2}[.)]\s)")
-_NEXT_START_RE = re.compile(r"\s+(\S)")
+_NEXT_START_RE = re.compile(rf"(?:{_FOOTNOTE})?\s+(\S)")
 _WORD_RE = re.compile(r"\S+")
 _LEAD_RE = re.compile(r"\s*(?:[-•*]|\d{1,2}[.)])\s+|\s+")
 
