@@ -55,7 +55,8 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         Intent.CAUSE,
         re.compile(
-            r"\b(causes?|caused|causing|why (do|does|did|am|is|are)|reasons? (for|why)|triggers?|etiology|what leads to)\b"
+            r"\b(causes?|caused|causing|why (do|does|did|am|is|are)|reasons? (for|why)|triggers?|etiology|what leads to|"
+            r"aggravat\w*|worsens?|makes? .* worse|flares? up)\b"
         ),
     ),
     (
@@ -69,12 +70,13 @@ _INTENT_RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         Intent.TREATMENT,
         re.compile(
-            r"\b(treat\w*|therap\w*|cures?|manage\w*|remed\w*|relie\w*|get rid of|what helps|surgery|"
-            r"fix(es|ed|ing)?|be corrected|"
+            r"\b(treat\w*|therap\w*|cur(e|es|ed|ing)|manage\w*|remed\w*|relie\w*|get rid of|what helps|surgery|"
+            r"fix(es|ed|ing)?|be corrected|what (do|should|can) (i|you|we) do (if|when|about|for)|"
+            r"make (it|them|my \w+|the \w+) go (down|away)|"
             # "How do I lower my cholesterol?", "How to bring down a fever" (not "How can I
             # reduce my risk of ...": prevention)
             r"how (?:(?:do|can|could|should) (?:i|you|we|one) |to )"
-            r"(?:lower|reduce|control|bring down|decrease|ease|get over|deal with)"
+            r"(?:lower|reduce|control|bring down|decrease|ease|get over|deal with|stop|heal)"
             r"(?! (?:the |my |your |our )?(?:risks?|chances?|odds)\b))\b"
         ),
     ),
