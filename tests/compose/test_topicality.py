@@ -156,11 +156,16 @@ def test_a_symptom_answer_says_what_the_symptoms_are() -> None:
         assert not answers_intent(Intent.SYMPTOM, text), text
 
 
-def test_advice_is_not_an_outlook() -> None:
+def test_advice_is_not_an_outlook_a_cause_or_a_definition() -> None:
     assert answers_intent(Intent.PROGNOSIS, "Most robots with glimmerpox recover in a week.")
     advice = "Polish cannot be recommended to hasten recovery from glimmerpox."
     assert evades(Intent.PROGNOSIS, advice)
     assert not answers_intent(Intent.PROGNOSIS, advice)
+    should = "Robots with glimmerpox caused by dust should be polished."
+    assert not answers_intent(Intent.CAUSE, should)
+    assert evades(Intent.DEFINITION, "Glimmerpox should be reported.")
+    # advice does answer a treatment question
+    assert not evades(Intent.TREATMENT, "Robots with glimmerpox should be polished.")
 
 
 def test_numbers_alone_do_not_match_the_question() -> None:

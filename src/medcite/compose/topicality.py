@@ -105,14 +105,20 @@ _DIRECT_ANSWER = {
 # Sentences that speak of what is asked without answering it. Symptoms: how they vary from
 # person to person, or a list's introduction ("Here are common signs ..."); "... usually has no
 # symptoms" does answer.
+# Advice says what to do, not what a condition is, what causes it or how it goes: "Nebulized
+# heparin cannot be recommended ... to hasten recovery from pneumonia", "If chronic adhesive
+# capsulitis, improvement in function should be significant".
+_ADVICE = r"recommend\w*|should|suggest\w*"
 _NOT_AN_ANSWER = {
     Intent.SYMPTOM: re.compile(
-        r"\b(?:vary|varies|differ\w*|the same|similar|typical symptoms|are called|here are)\b",
+        rf"\b(?:vary|varies|differ\w*|the same|similar|typical symptoms|are called|here are|"
+        rf"{_ADVICE})\b",
         re.I,
     ),
-    # A guideline's advice says what to do, not how the illness goes: "Nebulized heparin
-    # cannot be recommended ... to hasten recovery from pneumonia".
-    Intent.PROGNOSIS: re.compile(r"\b(?:recommend\w*|should|suggest\w*)\b", re.I),
+    **{
+        intent: re.compile(rf"\b(?:{_ADVICE})\b", re.I)
+        for intent in (Intent.PROGNOSIS, Intent.CAUSE, Intent.RISK, Intent.DEFINITION)
+    },
 }
 
 
