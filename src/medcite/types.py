@@ -289,6 +289,11 @@ class Summary(BaseModel):
     text: str = ""
     citations: list[int] = Field(default_factory=list)
     items: list[AnswerItem] = Field(default_factory=list)
+    direct: bool = Field(
+        default=True,
+        description="False when no source sentence answers what the question asks; the bottom "
+        "line is then the closest sentence on the subject, shown as such.",
+    )
 
 
 class EvidenceNote(BaseModel):

@@ -140,3 +140,11 @@ def test_a_cause_bottom_line_gives_the_usual_cause_first(composer: Composer) -> 
     # not "Less commonly, hypothyroidism is caused by ...", and without the source's glued
     # footnote number ("... in the United States.1 Hashimotos disease is ...")
     assert "most common cause" in first and first.endswith("United States."), first
+
+
+def test_a_bottom_line_says_when_no_source_answers_directly(composer: Composer) -> None:
+    assert composer.ask("What causes muscle spasms?", save=False).summary.direct
+    # The default corpus's only frozen-shoulder source is a treatment guideline: no sentence
+    # says what aggravates it, and the bottom line says so instead of passing for an answer.
+    answer = composer.ask("What aggravates frozen shoulder?", save=False)
+    assert not answer.abstained and not answer.summary.direct

@@ -311,6 +311,15 @@ def test_a_page_topic_label_comes_before_its_sentence(fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_a_bottom_line_that_does_not_answer_says_so_first(fmt: str) -> None:
+    note = "No source found answers this directly."
+    assert note not in shown(make_answer(), fmt)
+    summary = Summary(text=CAUSE, citations=[1], items=[item(CAUSE, [1], 11)], direct=False)
+    out = shown(make_answer(summary=summary), fmt)
+    assert note in out and out.index("Bottom line") < out.index(note) < out.index(CAUSE)
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_unsupported_items_are_marked(fmt: str) -> None:
     assert "not verified" not in shown(make_answer(), fmt)
     section = AnswerSection(

@@ -71,6 +71,20 @@ def test_ask_returns_the_documented_answer_schema(client: TestClient) -> None:
     assert again["summary"] == answer["summary"]
 
 
+def test_a_bottom_line_that_does_not_answer_is_marked_in_json_and_page(
+    client: TestClient,
+) -> None:
+    # no synthetic sentence says how glimmerpox goes
+    answer = ask(client, question="What is the outlook for glimmerpox?")
+    assert not answer["abstained"] and answer["summary"]["direct"] is False
+    page = client.get(f"/answers/{answer['id']}")
+    assert page.status_code == 200
+    assert "No source found answers this directly." in page.text
+    direct = ask(client)
+    assert direct["summary"]["direct"] is True
+    assert "No source found answers" not in client.get(f"/answers/{direct['id']}").text
+
+
 def test_clinician_audience_and_follow_up_thread(client: TestClient) -> None:
     first = ask(client, audience="clinician")
     assert first["audience"] == "clinician"

@@ -423,6 +423,7 @@ class Composer:
                 take(c)
         if Intent.DEFINITION in answer.intents:  # what it is reads best first
             summary.sort(key=lambda c: "definition" not in c.cues)
+        direct = bool(summary)
         if not summary:
             # Nothing answers the intent directly: lead with the most topical sentence, one that
             # stands on its own and speaks to what is asked when there is one.
@@ -457,7 +458,7 @@ class Composer:
         exclude = {answer.focus.lower()} if answer.focus else set()
         # Only a question that asks what something is (or how two compare) gets a broad overview.
         asks_what = bool({Intent.DEFINITION, Intent.COMPARISON} & set(answer.intents))
-        answer.summary = Summary(items=[self._item(c, refs) for c in summary])
+        answer.summary = Summary(items=[self._item(c, refs) for c in summary], direct=direct)
         for spec in (*plan, MORE):
             picked: list[Candidate] = []
             for c in by_key.get(spec.key, []):

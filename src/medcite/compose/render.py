@@ -22,6 +22,7 @@ from medcite.compose.render_text import (
     EVIDENCE_HEADING,
     EVIDENCE_INTRO,
     FOLLOW_UP_HEADING,
+    INDIRECT_NOTE,
     REFERENCES_HEADING,
     UNVERIFIED,
     URGENT_HEADING,
@@ -151,7 +152,8 @@ def render_markdown(answer: Answer) -> str:
             summary = " ".join(_md_statement(item) for item in answer.summary.items)
         else:
             summary = f"{md_escape(answer.summary.text)} {cite_label(answer.summary.citations)}"
-        out += [f"## {BOTTOM_LINE_HEADING}", "", summary, ""]
+        indirect = [] if answer.summary.direct else [f"*{INDIRECT_NOTE}*", ""]
+        out += [f"## {BOTTOM_LINE_HEADING}", "", *indirect, summary, ""]
     for section in answer.sections:
         if not section.items:
             continue

@@ -16,6 +16,7 @@ from medcite.compose.render_text import (
     EVIDENCE_HEADING,
     EVIDENCE_INTRO,
     FOLLOW_UP_HEADING,
+    INDIRECT_NOTE,
     REFERENCES_HEADING,
     UNCITED,
     UNVERIFIED,
@@ -146,7 +147,12 @@ def _body(answer: Answer) -> list[str]:
             )
         else:
             spans = f"{_e(answer.summary.text)} {_cites(answer.summary.citations, anchors)}"
-        out += _section("bottom-line", BOTTOM_LINE_HEADING, [f"<p>{spans}</p>"])
+        indirect = (
+            []
+            if answer.summary.direct
+            else [f'<p class="indirect"><em>{_e(INDIRECT_NOTE)}</em></p>']
+        )
+        out += _section("bottom-line", BOTTOM_LINE_HEADING, [*indirect, f"<p>{spans}</p>"])
     for n, section in enumerate(answer.sections, 1):
         if not section.items:
             continue

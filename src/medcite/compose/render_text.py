@@ -21,6 +21,7 @@ from medcite.types import Answer, AnswerItem, Audience, EvidenceNote, Gloss, Red
 
 URGENT_HEADING = "Get urgent care"
 BOTTOM_LINE_HEADING = "Bottom line"
+INDIRECT_NOTE = "No source found answers this directly. The closest statement on the subject:"
 EVIDENCE_HEADING = "What the evidence says"
 EVIDENCE_INTRO = "Where sources differ, the stronger evidence is shown first."
 REFERENCES_HEADING = "References"
@@ -248,6 +249,8 @@ def render_rich(answer: Answer, console: Console) -> None:
         return
     if has_summary(answer):
         _heading(console, BOTTOM_LINE_HEADING)
+        if not answer.summary.direct:
+            console.print(Text(INDIRECT_NOTE, style="italic"))
         if answer.summary.items:
             console.print(Text(" ").join(_item(item) for item in answer.summary.items))
         else:
