@@ -148,3 +148,12 @@ def test_a_bottom_line_says_when_no_source_answers_directly(composer: Composer) 
     # says what aggravates it, and the bottom line says so instead of passing for an answer.
     answer = composer.ask("What aggravates frozen shoulder?", save=False)
     assert not answer.abstained and not answer.summary.direct
+
+
+def test_a_yes_no_question_is_answered_first(composer: Composer) -> None:
+    # "Is pink eye contagious?" is answered by what the sources say of its spreading, not by
+    # what conjunctivitis is
+    first = composer.ask("Is pink eye contagious?", save=False).summary.items[0].text
+    assert "spread" in first, first
+    first = composer.ask("Can you die from the flu?", save=False).summary.items[0].text
+    assert "deadly" in first, first

@@ -173,3 +173,12 @@ def test_numbers_alone_do_not_match_the_question() -> None:
     # "type 3" and "disorder" are three of the question's four words, but the number is no name
     assert focus.match("Glimmerpox type 3 is a disorder of robot arms.") < 0.6
     assert focus.match("Panel disorders are a group of robot faults.") >= 0.6
+
+
+def test_an_aspect_is_carried_by_the_words_sources_use_for_it() -> None:
+    focus = _focus("glimmerpox", "Is glimmerpox contagious?")
+    assert focus.aspect_share("Glimmerpox can spread from robot to robot.") == 1.0
+    assert focus.aspect_share("Glimmerpox cannot be passed from one robot to another.") == 1.0
+    assert focus.aspect_share("Glimmerpox makes panels sparkle.") == 0.0
+    hereditary = _focus("glimmerpox", "Is glimmerpox hereditary?")
+    assert hereditary.aspect_share("Glimmerpox is inherited from the factory.") == 1.0

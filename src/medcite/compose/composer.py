@@ -92,6 +92,7 @@ NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say t
 SECTION_ITEMS_FACTOR = 3
 
 _URGENT_RE = SECTION_CUES["seek_care"]
+_YES_NO_RE = re.compile(r"\s*(?:is|are|can|could|does|do|will|was|were|has|have)\b", re.I)
 _RARE_CASE_RE = re.compile(
     r"(?:less (?:commonly|often|frequently)|rarely|in rare cases|more rarely|uncommonly)\b", re.I
 )
@@ -410,6 +411,20 @@ class Composer:
             sides = comparison_sides(answer.effective_question or answer.question)
             summary.extend(c for c in one_per_side(ranked, sides) if fresh(c))
         paired = len(summary) == 2  # both sides said: nothing more in the bottom line
+        # "Is shingles contagious?" asks one thing of the subject: a sentence saying it ("You
+        # can't catch shingles from someone who has it.") answers first, whatever its section.
+        question = answer.effective_question or answer.question
+        if not paired and _YES_NO_RE.match(question) and 0 < len(focus.aspect) <= 2:
+            next(
+                (
+                    c
+                    for c in ranked
+                    if focus.aspect_share(c.text) >= 1.0
+                    and not any(evades(i, c.text) for i in answer.intents)
+                    and take(c)
+                ),
+                None,
+            )
         for intent in answer.intents if not paired else ():
             if len(summary) < MAX_SUMMARY_SENTENCES:
                 # Another intent's answer may come from the same source as the first one.

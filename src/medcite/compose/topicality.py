@@ -54,11 +54,13 @@ class Focus:
         return self.question - self.stems if self.names else frozenset()
 
     def aspect_share(self, text: str) -> float:
-        """Share (0-1) of the question's aspect words ``text`` carries, two sufficing."""
+        """Share (0-1) of the question's aspect words ``text`` carries, two sufficing; a word
+        the sources use for the same thing counts ("spread" for "contagious")."""
         aspect = self.aspect
         if not aspect:
             return 0.0
-        return min(len(aspect & content_stems(text)), 2) / min(len(aspect), 2)
+        carried = _aspect_forms(aspect) & _aspect_forms(content_stems(text))
+        return min(len(carried), 2) / min(len(aspect), 2)
 
     def carries_specific(self, *texts: str) -> bool:
         """Whether one of ``texts`` carries a specific word (always, when there are none)."""
@@ -85,6 +87,25 @@ class Focus:
             if n:
                 best = max(best, w * self.share(n, stems) * (len(n & stems) / len(stems)) ** 0.5)
         return best
+
+
+# Words a question asks with and the words sources answer with for the same thing: "Is shingles
+# contagious?" is answered by "... cannot be passed from one person to another".
+_ASPECT_SYNONYMS = (
+    "contagious spread transmitted transmission passed catch infectious",
+    "hereditary inherited inherit genetic",
+    "curable cure cured",
+    "fatal deadly die dies death",
+    "hurt hurts painful pain",
+)
+_ASPECT_GROUP = {
+    stem: f"={n}" for n, words in enumerate(_ASPECT_SYNONYMS) for stem in content_stems(words)
+}
+
+
+def _aspect_forms(stems: frozenset[str]) -> frozenset[str]:
+    """``stems`` with each word of a synonym group replaced by its group."""
+    return frozenset(_ASPECT_GROUP.get(t, t) for t in stems)
 
 
 _DIRECT_ANSWER = {
