@@ -9,7 +9,6 @@ intent -> glosses, evidence notes, red flags -> numbered references -> verify.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from functools import lru_cache
 import textstat
 
 from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCLAIMERS
+from medcite.compose.bottom_line import choose_bottom_line
 from medcite.compose.candidates import Candidate, content_stems, extract, refers_to_page_topic
 from medcite.compose.categories import cause_category, filed_under
 from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
@@ -36,15 +36,12 @@ from medcite.compose.sections import (
 from medcite.compose.topicality import (
     Focus,
     answers_intent,
-    comparison_sides,
     definition_head,
     definition_subject,
-    evades,
     follow_on,
     jaccard,
     leans_on_context,
     mentions,
-    one_per_side,
     subject_is_the_cause,
 )
 from medcite.compose.triage import find_red_flags
@@ -68,8 +65,6 @@ from medcite.verify.support import verify_answer
 
 RETRIEVE_K = 30
 MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) must carry
-MAX_SUMMARY_WORDS = 80
-MAX_SUMMARY_SENTENCES = 3
 MAX_GLOSSES = 4
 # Content words a sentence that does not name the subject needs to say something by itself.
 MIN_CONTENT_WORDS = 2
@@ -92,10 +87,6 @@ NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say t
 SECTION_ITEMS_FACTOR = 3
 
 _URGENT_RE = SECTION_CUES["seek_care"]
-_YES_NO_RE = re.compile(r"\s*(?:is|are|can|could|does|do|will|was|were|has|have)\b", re.I)
-_RARE_CASE_RE = re.compile(
-    r"(?:less (?:commonly|often|frequently)|rarely|in rare cases|more rarely|uncommonly)\b", re.I
-)
 TOPIC_PAGE_TYPES = frozenset({DocType.CONSUMER, DocType.REFERENCE})
 _CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
@@ -371,91 +362,16 @@ class Composer:
             chosen.append(stems)
             return True
 
-        # Bottom line: whole sentences that name the subject and answer the intent; sentences
-        # about a narrower concept only when nothing speaks of the subject as a whole. Each
-        # intent asked about ("What is X and how is it treated?") gets its best sentence first.
         ranked = sorted(candidates, key=lambda c: -c.score)
-        summary: list[Candidate] = []
-        words = 0
-        broad = any(not (c.narrower or c.subtype_page or c.list_item) for c in ranked)
-
-        def answers(c: Candidate, intents: Sequence[Intent]) -> bool:
-            return any(
-                c.cues & answer_keys_of([i])
-                and answers_intent(i, c.text)
-                and not (c.consequence and i in (Intent.CAUSE, Intent.RISK))
-                for i in intents
-            )
-
-        def take(c: Candidate, *, same_source: bool = False) -> bool:
-            nonlocal words
-            if c.list_item or (broad and (c.narrower or c.subtype_page)):
-                return False
-            if leans_on_context(c.text) or _RARE_CASE_RE.match(c.text):
-                return False  # "Less commonly, X is caused by ..." is not the main answer
-            if not c.names_subject:
-                return False  # "Treatment is usually not required." needs its page around it
-            if not same_source and any(
-                s.evidence.document.id == c.evidence.document.id for s in summary
-            ):
-                return False
-            if words + c.word_count > MAX_SUMMARY_WORDS or not fresh(c):
-                return False
-            summary.append(c)
-            words += c.word_count
-            return True
-
-        if Intent.COMPARISON in answer.intents:
-            # A comparison's bottom line says what each side is: "With type 1 diabetes, your
-            # pancreas does not make insulin." and the same of type 2.
-            sides = comparison_sides(answer.effective_question or answer.question)
-            summary.extend(c for c in one_per_side(ranked, sides) if fresh(c))
-        paired = len(summary) == 2  # both sides said: nothing more in the bottom line
-        # "Is shingles contagious?" asks one thing of the subject: a sentence saying it ("You
-        # can't catch shingles from someone who has it.") answers first, whatever its section.
-        question = answer.effective_question or answer.question
-        if not paired and _YES_NO_RE.match(question) and 0 < len(focus.aspect) <= 2:
-            next(
-                (
-                    c
-                    for c in ranked
-                    if focus.aspect_share(c.text) >= 1.0
-                    and not any(evades(i, c.text) for i in answer.intents)
-                    and take(c)
-                ),
-                None,
-            )
-        for intent in answer.intents if not paired else ():
-            if len(summary) < MAX_SUMMARY_SENTENCES:
-                # Another intent's answer may come from the same source as the first one.
-                next(
-                    (c for c in ranked if answers(c, [intent]) and take(c, same_source=True)), None
-                )
-        for c in ranked if summary and not paired else []:
-            if len(summary) >= MAX_SUMMARY_SENTENCES or c.score < 0.5 * summary[0].score:
-                break
-            if answers(c, answer.intents):
-                take(c)
-        if Intent.DEFINITION in answer.intents:  # what it is reads best first
-            summary.sort(key=lambda c: "definition" not in c.cues)
-        direct = bool(summary)
-        if not summary:
-            # Nothing answers the intent directly: lead with the most topical sentence, one that
-            # stands on its own and speaks to what is asked when there is one.
-            leads = [c for c in ranked if not c.list_item and focus.match(c.text) >= MIN_TOPICAL]
-            asked = answer_keys_of(answer.intents)
-            # stable: keeps score order
-            leads.sort(
-                key=lambda c: (
-                    leans_on_context(c.text),
-                    any(evades(i, c.text) for i in answer.intents),
-                    not c.cues & asked,
-                )
-            )
-            for c in leads:
-                if fresh(c):
-                    summary.append(c)
-                    break
+        bottom = choose_bottom_line(
+            ranked,
+            intents=answer.intents,
+            question=answer.effective_question or answer.question,
+            focus=focus,
+            fresh=fresh,
+            min_topical=MIN_TOPICAL,
+        )
+        summary, direct = bottom.sentences, bottom.direct
         if not summary:
             answer.abstained = True
             answer.disclaimer = ABSTAIN_DISCLAIMER
