@@ -157,3 +157,12 @@ def test_a_yes_no_question_is_answered_first(composer: Composer) -> None:
     assert "spread" in first, first
     first = composer.ask("Can you die from the flu?", save=False).summary.items[0].text
     assert "deadly" in first, first
+
+
+def test_an_acronym_subject_is_required(composer: Composer) -> None:
+    # "CFS" is not in the vocabulary; "lifelong" is the question's other rare word, and
+    # "Behcet's disease is a lifelong disorder ..." is not about CFS
+    answer = composer.ask("Is CFS a lifelong disease?", save=False)
+    texts = [i.text for i in answer.statements()]
+    assert texts and all("CFS" in t or "chronic fatigue" in t.lower() for t in texts[:1]), texts
+    assert not any("Behcet" in t for t in texts), texts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medcite.compose.candidates import content_stems
-from medcite.compose.focus import names_another
+from medcite.compose.focus import _acronyms, names_another
 from medcite.compose.topicality import Focus
 from medcite.retrieve.query import Vocabulary
 
@@ -50,3 +50,9 @@ def test_words_shared_with_another_concept_do_not_name_the_subject(
     pressure = _focus(vocabulary, "high blood pressure", "Hypertension")
     assert names_another("Low blood pressure is named in this sentence.", pressure, vocabulary)
     assert not names_another("High blood pressure is named here.", pressure, vocabulary)
+
+
+def test_acronyms_are_the_words_written_in_capitals() -> None:
+    assert _acronyms("Is ZQX a lifelong glitch?") == content_stems("zqx")
+    assert _acronyms("What does B12 do in the US?") == content_stems("b12")
+    assert _acronyms("Is it OK to polish robots?") == frozenset()

@@ -92,6 +92,7 @@ def choose_bottom_line(
                 c
                 for c in ranked
                 if focus.aspect_share(c.text) >= 1.0
+                and focus.match(c.text) >= min_topical  # says it of the subject itself
                 and not any(evades(i, c.text) for i in intents)
                 and take(c)
             ),

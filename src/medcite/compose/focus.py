@@ -4,6 +4,7 @@ by (weighted, each word by how telling it is), what else the question asks, its 
 from __future__ import annotations
 
 import math
+import re
 
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
@@ -21,6 +22,8 @@ MIN_SPECIFIC_LETTERS = 3  # shorter words ("oz", "ml") are units or abbreviation
 TOPIC_WORD_SHARE = 0.15
 MIN_UNKNOWN_SUBJECT = 5  # letters of a word unknown to the corpus that can name a subject
 MIN_SHARE = 1e-5  # passage share taken for a name word the corpus lacks, for its idf
+_ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+_NOT_ACRONYMS = frozenset({"OK", "US", "USA", "UK", "AM", "PM", "MD", "DR"})
 
 
 def question_focus(
@@ -40,6 +43,10 @@ def question_focus(
         }
         rare = sorted((v, t) for t, v in shares.items() if 0 < v <= SPECIFIC_SHARE)
         specific = frozenset(t for _, t in rare[:SPECIFIC_WORDS])
+        # An acronym the question spells in capitals ("Is CFS a lifelong disease?") is its
+        # subject: a sentence carrying only its other rare word ("lifelong") is not about it.
+        named = specific & _acronyms(question)
+        specific = named or specific
         if not specific:
             # Only common words known ("Does zibberfloxacin make panels sparkle?"): a word
             # no passage holds is then the subject, and nothing can speak for it.
@@ -56,6 +63,13 @@ def question_focus(
         # Its rare words still gate what is quoted, as for a question with no concept.
         return _concept_focus(topic, qstems, topic.name, retriever, specific)
     return _concept_focus(analysis.focus, qstems, analysis.focus.matched, retriever)
+
+
+def _acronyms(question: str) -> frozenset[str]:
+    """Index terms of the words the question writes in capitals ("CFS", "NMO")."""
+    return frozenset().union(
+        *(content_stems(w) for w in _ACRONYM_RE.findall(question) if w not in _NOT_ACRONYMS)
+    )
 
 
 def _topic_named_by(word: str, retriever: HybridRetriever, store: SQLiteStore) -> Concept | None:
