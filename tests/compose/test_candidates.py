@@ -160,6 +160,9 @@ def test_a_heading_glued_to_its_sentence_is_not_quoted_with_it() -> None:
         ),
         ("Tests for Widgetrash The following checks find it.", "The following checks find it."),
         ("Polish the Panels If panels dim, polish them.", "If panels dim, polish them."),
+        ("Summary : Widgetrash is a made-up panel fault.", "Widgetrash is a made-up panel fault."),
+        # a term defined after its name keeps the name: it says what is defined
+        ("Panel scan : A check in which robot panels are read.", None),
         ("Widget rash is found with a synthetic panel check.", None),
         ("Talk About About Past Treatment of robots.", None),
         ("Robot Panels The Second is a made-up title.", None),  # "The Second": no sentence

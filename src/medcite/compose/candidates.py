@@ -171,9 +171,17 @@ _GLUED_HEADING_OPENER_RE = re.compile(
 )
 
 
+# MedlinePlus topic answers open with a bare label (295 passages of the default corpus).
+_LABEL_RE = re.compile(r"^Summary : (?=[A-Z])")
+
+
 def heading_length(sentence: str) -> int:
     """Characters of a heading glued to the front of ``sentence`` (0 when there is none)."""
-    match = _GLUED_HEADING_RE.match(sentence) or _GLUED_HEADING_OPENER_RE.match(sentence)
+    match = (
+        _LABEL_RE.match(sentence)
+        or _GLUED_HEADING_RE.match(sentence)
+        or _GLUED_HEADING_OPENER_RE.match(sentence)
+    )
     return match.end() if match else 0
 
 
