@@ -9,7 +9,7 @@ import re
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
 from medcite.retrieve.hybrid import HybridRetriever
-from medcite.retrieve.query import QueryAnalysis, Vocabulary
+from medcite.retrieve.query import QueryAnalysis, Vocabulary, related_places
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Concept
 
@@ -133,15 +133,8 @@ def names_another(text: str, focus: Focus, vocabulary: Vocabulary) -> bool:
         stems = content_stems(surface)
         if not stems & focus.stems:
             continue
-        if not entry.tree_numbers or _related(entry.tree_numbers, focus.tree_numbers):
+        if not entry.tree_numbers or related_places(entry.tree_numbers, focus.tree_numbers):
             return False  # the subject itself, a kind of it, or what it is a kind of
         if any(n <= content_stems(entry.name) for n in whole):
             homonyms |= stems
     return bool(homonyms) and all(n <= homonyms for n in whole)
-
-
-def _related(trees: list[str], others: list[str]) -> bool:
-    """Whether two sets of MeSH tree numbers share a place or one lies below the other."""
-    return any(
-        a == b or a.startswith(f"{b}.") or b.startswith(f"{a}.") for a in trees for b in others
-    )

@@ -123,13 +123,12 @@ _DIRECT_ANSWER = {
     ),
 }
 
-# Sentences that speak of what is asked without answering it. Symptoms: how they vary from
-# person to person, or a list's introduction ("Here are common signs ..."); "... usually has no
-# symptoms" does answer.
 # Advice says what to do, not what a condition is, what causes it or how it goes: "Nebulized
-# heparin cannot be recommended ... to hasten recovery from pneumonia", "If chronic adhesive
-# capsulitis, improvement in function should be significant".
+# heparin cannot be recommended ... to hasten recovery from pneumonia".
 _ADVICE = r"recommend\w*|should|suggest\w*"
+# Sentences that speak of what is asked without answering it: advice, and for symptoms how they
+# vary from person to person or a list's introduction ("Here are common signs ..."); "...
+# usually has no symptoms" does answer.
 _NOT_AN_ANSWER = {
     Intent.SYMPTOM: re.compile(
         rf"\b(?:vary|varies|differ\w*|the same|similar|typical symptoms|are called|here are|"

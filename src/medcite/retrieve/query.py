@@ -258,6 +258,17 @@ def _is_topic_name(text: str) -> bool:
     return len(text.split()) <= 4 and not any(ch in text for ch in ",:;()")
 
 
+def below(tree: str, ancestor: str) -> bool:
+    """Whether MeSH tree number ``tree`` lies under ``ancestor`` ("C10.597.613.750.400" under
+    "C10.597.613.750")."""
+    return tree.startswith(f"{ancestor}.")
+
+
+def related_places(trees: list[str], others: list[str]) -> bool:
+    """Whether two concepts share a MeSH place or one lies below the other."""
+    return any(a == b or below(a, b) or below(b, a) for a in trees for b in others)
+
+
 class Vocabulary:
     """Concept lookup: the MeSH disease vocabulary plus the store's topic names and synonyms."""
 
@@ -347,9 +358,7 @@ class Vocabulary:
         ("Scabies" below "Mite Infestations", "Alzheimer Disease" below "Dementia"). A page
         title with a parent heading ("Parasites - Scabies") is tried part by part."""
         parts = [name, *(p for p in name.split(" - ") if p != name)]
-        return any(
-            t.startswith(f"{a}.") for part in parts for t in self.tree_numbers(part) for a in than
-        )
+        return any(below(t, a) for part in parts for t in self.tree_numbers(part) for a in than)
 
     @cached_property
     def _words_by_shape(self) -> dict[tuple[str, int], list[str]]:
