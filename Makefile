@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 CLIENTS  ?= 50
 DURATION ?= 15
 
-.PHONY: demo test lint bench loadtest browser clean venv
+.PHONY: demo test lint bench loadtest browser clean venv wheel-check
 
 $(BIN)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: $(BIN)/.installed-test browser
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# `pip wheel .`, then the wheel installed into fresh virtualenvs (newest setuptools, and none)
+# ingests a synthetic folder and answers from it. CI runs it after `make test`.
+wheel-check:
+	bash scripts/check_wheel.sh $(PYTHON)
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts

@@ -8,6 +8,12 @@ chunking or store) run in this process, with the ratio between them.
 Index build: keyword index and dense vectors over the default corpus, each a separate `medcite
 index` process; baseline: the packaged float-product embedding model on the same passages.
 
+Large file: peak RSS of `medcite ingest` on one generated 50 MB text file, refused by the default
+limits and streamed with them raised (scripts/bench_ingest_rss.py).
+
+Start-up: `medcite --help` and a cold `medcite ask`, paired with `python -c pass`
+(scripts/bench_startup.py).
+
 Load: `medcite serve` over a freshly ingested default corpus under concurrent clients on loopback
 (scripts/loadtest.py, a separate process): throughput, latency percentiles, status classes and
 the server's memory over the run.
@@ -28,6 +34,10 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench_ingest_rss import bench_large_file  # scripts/ is on sys.path: this file's folder
+from bench_process import run_process
+from bench_startup import bench_startup
 
 from medcite.config import Settings
 from medcite.ingest.base import LoadOptions
@@ -57,21 +67,10 @@ def machine() -> str:
 
 def run_medcite(args: list[str], env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
     """(wall seconds, peak RSS MiB, JSON report) of one `medcite ARGS --json` process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [MEDCITE, *args, "--json"],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"medcite {' '.join(args)} failed with exit status {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024, json.loads(out)
+    run = run_process([MEDCITE, *args, "--json"], {**os.environ, **env}, keep_output=True)
+    if run.exit_code != 0:
+        raise SystemExit(f"medcite {' '.join(args)} failed with exit status {run.exit_code}")
+    return run.wall, run.peak_mib, json.loads(run.stdout)
 
 
 def run_ingest_process(home: Path, mirror: Path) -> tuple[float, float, dict[str, object]]:
@@ -477,7 +476,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
-        "--only", help="Comma-separated subset: ingest, latency, build, retrieval, answers, load"
+        "--only",
+        help=(
+            "Comma-separated subset: ingest, largefile, startup, latency, build, retrieval, "
+            "answers, load"
+        ),
     )
     parser.add_argument("--limit", type=int, help="Questions per answer dataset (default all)")
     parser.add_argument("--load-clients", type=int, default=200, help="Load test: clients")
@@ -493,12 +496,24 @@ def main() -> None:
     parts = (
         set(args.only.split(","))
         if args.only
-        else {"ingest", "retrieval", "latency", "build", "answers", "load"}
+        else {"ingest", "largefile", "startup", "retrieval", "latency", "build", "answers", "load"}
     )
     shared = Path(mirror_env).resolve().parent
     if "ingest" in parts:
         section = bench_ingest(Path(mirror_env), args.repeat)
         write_section(args.out, "ingest", section)
+        print(section)
+    if "largefile" in parts:
+        section = bench_large_file(f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}")
+        write_section(args.out, "largefile", section)
+        print(section)
+    if "startup" in parts:
+        section = bench_startup(
+            Path(mirror_env),
+            run_ingest_process,
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}",
+        )
+        write_section(args.out, "startup", section)
         print(section)
     if "latency" in parts:
         section = bench_latency(Path(mirror_env))

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +145,70 @@ def test_ingest_pubmed_query_end_to_end(
     assert rows == [{"source": "pubmed", "doc_type": "research", "documents": 5, "passages": 5}]
     endpoints = [seen.endpoint for seen in fake.requests]
     assert endpoints[0] == "esearch.fcgi" and "efetch.fcgi" in endpoints
+
+
+def test_ingest_lists_skipped_and_failed_files_with_reasons(
+    fixtures: Path, tmp_path: Path, cli_env: Path
+) -> None:
+    root = tmp_path / "mixed"
+    shutil.copytree(fixtures / "medquad/1_Synthetic_QA", root)  # 0000004.xml is truncated
+    (root / "notes.xyz").write_text("not a format medcite reads", encoding="utf-8")
+    (root / "more.xyz").write_text("nor this", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(root)])
+    assert result.exit_code == 1
+    table = result.stdout.split("Skipped and failed", 1)[1]
+    assert "unrecognised format (.xyz)" in table and "notes.xyz" in table and "more.xyz" in table
+    assert "failed" in table and "0000004.xml" in table
+    assert "no document with text in file" in table and "0000003.xml" in table  # a stub topic
+
+    # `runs` keeps every skipped file with its reason, in the table and in JSON.
+    result = runner.invoke(app, ["runs"])
+    assert "skipped: 3" in result.stdout and "unrecognised format (.xyz)" in result.stdout
+    (run,) = json.loads(runner.invoke(app, ["runs", "--json"]).stdout)
+    skipped = {Path(where).name: reason for where, reason in run["skipped"]}
+    assert skipped["notes.xyz"] == skipped["more.xyz"] == "unrecognised format (.xyz)"
+    assert "0000003.xml" in skipped and len(run["errors"]) == 1
+
+
+def test_skipped_table_is_capped(tmp_path: Path, cli_env: Path) -> None:
+    root = tmp_path / "odd"
+    root.mkdir()
+    for i in range(25):  # 25 reasons: one unknown extension each
+        (root / f"file.x{i:02d}").write_text("synthetic", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("unrecognised format") == 20
+    assert "… and 5 more: see `medcite runs`" in result.stdout
+    (job,) = json.loads(runner.invoke(app, ["ingest", str(root), "--json"]).stdout)["jobs"]
+    assert len(job["skipped"]) == 25  # files refused by format are tried again each run
+
+
+def test_ingest_offline_without_mirror_is_one_line_with_the_fix(tmp_path: Path) -> None:
+    """The real CLI, as a process: no mirror and an address where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = f"http://127.0.0.1:{port}/corpus"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDCITE_")}
+    env |= {
+        "MEDCITE_HOME": str(tmp_path / "home"),
+        "MEDCITE_DOWNLOAD_TIMEOUT_S": "5",
+        "MEDCITE_SOURCE_URL_OVERRIDES": json.dumps(
+            {"medquad": f"{dead}.zip", "ngc": f"{dead}.zip", "pubmedqa": f"{dead}.json"}
+        ),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "medcite", "ingest", "--default"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines == [
+        f"error: cannot download medquad from {dead}.zip (connection refused); on an offline "
+        "machine set MEDCITE_MIRROR=/path/to/corpora (a folder with medquad/, "
+        "ngc-guidelines/summaries/, pubmedqa/)"
+    ]
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

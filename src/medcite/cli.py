@@ -1,6 +1,10 @@
-"""The ``medcite`` command line (typer + rich). Errors are translated to messages here only."""
+"""The ``medcite`` command line (typer + rich). Errors are translated to messages here only.
 
-from __future__ import annotations
+Start-up matters (users run one command per question): heavy modules are imported inside the
+commands that use them, and this module has no ``from __future__ import annotations`` because
+typer would then ``eval`` every option's annotation string at start (~30 ms); names imported only
+for type checking are quoted instead.
+"""
 
 import hashlib
 import json
@@ -10,33 +14,24 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from medcite import __version__
-from medcite.config import Settings, get_settings
-from medcite.console import RichIngestProgress, ingest_summary_table, stats_table
 from medcite.errors import MedciteError, QueryError
-from medcite.index.updater import keyword_index_path, update_keyword_index
-from medcite.ingest.base import LoadOptions
-from medcite.ingest.eutils import fetch_pubmed
-from medcite.ingest.formats import LOADERS_BY_FORMAT, walk_files
-from medcite.ingest.runner import IngestJob, IngestReport, run_ingest
-from medcite.ingest.sources import (
-    DEFAULT_SOURCES,
-    SOURCES,
-    get_source,
-    mirror_location,
-    resolve_source,
-)
-from medcite.retrieve.hybrid import HybridRetriever, evidence_json
-from medcite.store.base import IndexState
-from medcite.store.sqlite import SQLiteStore
-from medcite.types import Answer, Audience, DocType, Evidence
+from medcite.kinds import Audience, DocType
+from medcite.terminal import err, escape, out, read_settings
+
+# Everything else is imported by the command that needs it: `medcite --help` and a cold
+# `medcite ask` must not pay for ingest, evaluation or the web server (docs/benchmarks.md).
+if TYPE_CHECKING:
+    from medcite.config import Settings
+    from medcite.console import RichIngestProgress
+    from medcite.ingest.base import LoadOptions
+    from medcite.ingest.runner import IngestJob, IngestReport
+    from medcite.store.sqlite import SQLiteStore
+    from medcite.types import Answer, Evidence
 
 app = typer.Typer(
     name="medcite",
@@ -44,9 +39,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain (click) help: rich-formatted help costs ~0.2 s of imports on every `--help`.
+    rich_markup_mode=None,
 )
-out = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
 
 
@@ -55,13 +50,21 @@ def _guard(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except MedciteError as exc:
-        err.print(f"[bold red]error:[/bold red] {escape(exc.message)}")
+        # soft_wrap: one line per message, however long (rich would break it at 80 columns).
+        err().print(f"[bold red]error:[/bold red] {escape(exc.message)}", soft_wrap=True)
         if exc.hint:
-            err.print(f"[dim]hint: {escape(exc.hint)}[/dim]")
+            err().print(f"[dim]hint: {escape(exc.hint)}[/dim]", soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
 
 
-def _open_store(settings: Settings) -> SQLiteStore:
+def _settings() -> "Settings":
+    """The settings from the environment; a bad value is an error message, not a traceback."""
+    return _guard(read_settings)
+
+
+def _open_store(settings: "Settings") -> "SQLiteStore":
+    from medcite.store.sqlite import SQLiteStore
+
     return SQLiteStore(settings.db_path)
 
 
@@ -74,25 +77,31 @@ def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
-        out.print(f"medcite {__version__}")
+        out().print(f"medcite {__version__}")
         raise typer.Exit()
 
 
 # ---------------------------------------------------------------------------------------- ingest
 def _jobs_for(
     targets: list[str],
-    settings: Settings,
-    options: LoadOptions,
+    settings: "Settings",
+    options: "LoadOptions",
     query: str | None,
     max_results: int,
-) -> list[IngestJob]:
+) -> "list[IngestJob]":
+    from medcite.ingest.base import LoadOptions
+    from medcite.ingest.eutils import fetch_pubmed
+    from medcite.ingest.formats import LOADERS_BY_FORMAT, walk_files
+    from medcite.ingest.runner import IngestJob
+    from medcite.ingest.sources import SOURCES, get_source, resolve_source
+
     jobs: list[IngestJob] = []
     for target in targets:
         if target.lower() == "pubmed":
             if not query:
                 raise QueryError('`medcite ingest pubmed` needs --query "..."')
             dest = settings.sources_dir / "pubmed" / _slug(query)
-            err.print(f"Fetching PubMed results for {query!r} from NCBI E-utilities…")
+            err().print(f"Fetching PubMed results for {query!r} from NCBI E-utilities…")
             files = fetch_pubmed(query, dest, settings, max_results=max_results)
             opts = LoadOptions(source="pubmed", doc_type=options.doc_type)
             jobs.append(IngestJob("pubmed", files, LOADERS_BY_FORMAT["pubmed"], opts))
@@ -134,8 +143,10 @@ def _slug(text: str) -> str:
     return f"{base}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
-def _default_targets(settings: Settings) -> list[str]:
+def _default_targets(settings: "Settings") -> list[str]:
     """Default corpus: every default source that is mirrored, or all of them when no mirror is set."""
+    from medcite.ingest.sources import DEFAULT_SOURCES, SOURCES, mirror_location
+
     if settings.mirror is None:
         return list(DEFAULT_SOURCES)
     present = [name for name in DEFAULT_SOURCES if mirror_location(SOURCES[name], settings)]
@@ -174,12 +185,18 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Ingest named sources or files (MedQuAD, NGC, PubMedQA, MedlinePlus, PubMed, JSONL, MD, HTML, TXT, PDF)."""
-    settings = get_settings()
+    from medcite.console import RichIngestProgress, ingest_summary_table, problems_table
+    from medcite.index.updater import update_keyword_index
+    from medcite.ingest.base import LoadOptions
+    from medcite.ingest.runner import run_ingest
+    from medcite.retrieve.vocabulary import prepare_vocabulary
 
-    def body() -> IngestReport | None:
+    settings = _settings()
+
+    def body() -> "IngestReport | None":
         with _open_store(settings) as store:
             if if_empty and store.count_documents() > 0:
-                err.print(
+                err().print(
                     f"[dim]Store already holds {store.count_documents():,} documents; skipping ingest.[/dim]"
                 )
                 return None
@@ -192,13 +209,14 @@ def ingest(
                 source=source, doc_type=doc_type, organisation=organisation, licence=licence
             )
             jobs = _jobs_for(names, settings, options, query, max_results)
-            with RichIngestProgress(err) as progress:
+            with RichIngestProgress(err()) as progress:
                 report = run_ingest(store, jobs, settings, progress, args={"targets": names})
                 _, update = update_keyword_index(store, settings, progress)
                 if settings.dense_on_ingest:
                     _embed_pending(store, progress)
+            prepare_vocabulary(store)
             if update.rebuilt:
-                err.print(f"[yellow]{escape(update.rebuilt)}[/yellow]")
+                err().print(f"[yellow]{escape(update.rebuilt)}[/yellow]")
             return report
 
     report = _guard(body)
@@ -207,11 +225,9 @@ def ingest(
     if as_json:
         _print_json(report.to_dict())
     else:
-        out.print(ingest_summary_table(report))
-        for where, reason in report.errors[:50]:
-            err.print(f"[red]failed[/red] {escape(where)}: {escape(reason)}")
-        if len(report.errors) > 50:
-            err.print(f"… and {len(report.errors) - 50} more (see `medcite runs`)")
+        out().print(ingest_summary_table(report))
+        if problems := problems_table(report.skipped, report.errors):
+            out().print(problems)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -225,16 +241,22 @@ def index(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Bring the search indexes up to date with the store (ingest does the keyword index too)."""
-    settings = get_settings()
+    from medcite.console import RichIngestProgress
+    from medcite.index.updater import keyword_index_path, update_keyword_index
+    from medcite.retrieve.vocabulary import prepare_vocabulary
+    from medcite.store.base import IndexState
+
+    settings = _settings()
 
     def body() -> dict[str, Any]:
         with _open_store(settings) as store:
             if rebuild:
                 shutil.rmtree(keyword_index_path(settings), ignore_errors=True)
                 store.set_index_state(IndexState("keyword", 0, 0, 0))
-            with RichIngestProgress(err) as progress:
+            with RichIngestProgress(err()) as progress:
                 _, update = update_keyword_index(store, settings, progress)
                 embedded = _embed_pending(store, progress) if dense else 0
+            prepare_vocabulary(store)
             return {**asdict(update), "embedded": embedded}
 
     result = _guard(body)
@@ -242,14 +264,14 @@ def index(
         _print_json(result)
         return
     if result["rebuilt"]:
-        err.print(f"[yellow]{escape(result['rebuilt'])}[/yellow]")
-    out.print(
+        err().print(f"[yellow]{escape(result['rebuilt'])}[/yellow]")
+    out().print(
         f"keyword index: {result['total']:,} passages (+{result['added']:,}, -{result['deleted']:,})"
         + (f"; dense vectors added: {result['embedded']:,}" if dense else "")
     )
 
 
-def _embed_pending(store: SQLiteStore, progress: RichIngestProgress) -> int:
+def _embed_pending(store: "SQLiteStore", progress: "RichIngestProgress") -> int:
     """Embed passages without a dense vector, with a progress bar; resumable (commits per batch)."""
     try:
         from medcite.index.dense import DenseIndex
@@ -272,9 +294,10 @@ def _embed_pending(store: SQLiteStore, progress: RichIngestProgress) -> int:
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Documents and passages per source and document type, and how many have dense vectors."""
+    from medcite.console import stats_table
     from medcite.index.embed import MODEL_NAME
 
-    settings = get_settings()
+    settings = _settings()
 
     def body() -> None:
         with _open_store(settings) as store:
@@ -301,10 +324,10 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
                 }
             )
         else:
-            out.print(stats_table(rows))
+            out().print(stats_table(rows))
             hint = " (`medcite index --dense` adds the rest)" if vectors < passages else ""
-            out.print(f"dense vectors: {vectors:,} of {passages:,} passages{hint}")
-            out.print(f"[dim]{settings.db_path}[/dim]")
+            out().print(f"dense vectors: {vectors:,} of {passages:,} passages{hint}")
+            out().print(f"[dim]{settings.db_path}[/dim]")
 
     _guard(body)
 
@@ -312,7 +335,9 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 @app.command()
 def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """The named sources, their public addresses and whether the mirror has them."""
-    settings = get_settings()
+    from medcite.ingest.sources import SOURCES, mirror_location
+
+    settings = _settings()
     rows = [
         {
             "name": s.name,
@@ -328,7 +353,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         return
     for r in rows:
         where = f"mirror: {r['mirror']}" if r["mirror"] else "download on first use"
-        out.print(
+        out().print(
             f"[bold]{r['name']}[/bold]  {r['title']}\n  {r['url']}\n  licence: {r['licence']}; {where}"
         )
 
@@ -338,24 +363,29 @@ def runs(
     limit: Annotated[int, typer.Option(help="How many recent runs.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Recent ingest runs with their status and errors."""
-    settings = get_settings()
+    """Recent ingest runs with their status, and the files they skipped or failed on, with why."""
+    from medcite.console import problems_table
+
+    settings = _settings()
 
     def body() -> None:
         with _open_store(settings) as store:
             rows = store.runs(limit)
             for r in rows:
                 r["errors"] = store.errors(r["id"])
+                jobs = r["stats"].get("jobs", [])
+                r["skipped"] = [tuple(s) for job in jobs for s in job.get("skipped", [])]
         if as_json:
             _print_json(rows)
             return
         for r in rows:
-            out.print(
+            out().print(
                 f"[bold]run {r['id']}[/bold] {r['status']}  {r['started_at']} → {r['finished_at'] or '…'}"
-                f"  errors: {len(r['errors'])}"
+                f"  skipped: {len(r['skipped'])}  errors: {len(r['errors'])}"
             )
-            for where, reason in r["errors"][:10]:
-                out.print(f"   [red]{escape(where)}[/red]: {escape(reason)}")
+            more = "see `medcite runs --json`"
+            if problems := problems_table(r["skipped"], r["errors"], limit=10, more=more):
+                out().print(problems)
 
     _guard(body)
 
@@ -368,9 +398,11 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Ranked passages for a query, with document title, type, year and score."""
-    settings = get_settings()
+    from medcite.retrieve.hybrid import HybridRetriever, evidence_json
 
-    def body() -> list[Evidence]:
+    settings = _settings()
+
+    def body() -> "list[Evidence]":
         with _open_store(settings) as store:
             return HybridRetriever.open(store, settings).search(query, k)
 
@@ -381,15 +413,15 @@ def search(
         )
         return
     if not hits:
-        out.print("No passages match.")
+        out().print("No passages match.")
     for i, h in enumerate(hits, 1):
         d = h.document
-        out.print(
+        out().print(
             f"[bold]{i}.[/bold] {escape(d.title)} [dim]({d.doc_type.label}, {d.year or 'n.d.'}; "
             f"score {h.score:.2f})[/dim]"
         )
-        out.print(f"   [italic]{escape(h.passage.section or '')}[/italic]")
-        out.print(f"   {escape(h.passage.text[:300])}{'…' if len(h.passage.text) > 300 else ''}")
+        out().print(f"   [italic]{escape(h.passage.section or '')}[/italic]")
+        out().print(f"   {escape(h.passage.text[:300])}{'…' if len(h.passage.text) > 300 else ''}")
 
 
 @app.command()
@@ -414,12 +446,12 @@ def ask(
     if as_json:
         fmt = "json"
     if fmt not in FORMATS:
-        err.print(f"[bold red]error:[/bold red] unknown format {escape(fmt)!r}")
-        err.print(f"[dim]hint: choose one of {', '.join(FORMATS)}[/dim]")
+        err().print(f"[bold red]error:[/bold red] unknown format {escape(fmt)!r}")
+        err().print(f"[dim]hint: choose one of {', '.join(FORMATS)}[/dim]")
         raise typer.Exit(2)
-    settings = get_settings()
+    settings = _settings()
 
-    def body() -> Answer:
+    def body() -> "Answer":
         with _open_store(settings) as store:
             if store.count_documents() == 0:
                 raise MedciteError(
@@ -429,147 +461,16 @@ def ask(
             return composer.ask(question, audience=audience, follow_up_of=follow_up_of)
 
     answer = _guard(body)
-    if fmt == "text" and out.is_terminal:
-        render_rich(answer, out)
+    if fmt == "text" and out().is_terminal:
+        render_rich(answer, out())
     else:
         sys.stdout.write(render(answer, fmt))
 
 
-eval_app = typer.Typer(
-    help="Measure retrieval and answers on benchmark sets.", no_args_is_help=True
-)
-app.add_typer(eval_app, name="eval")
+from medcite.eval.commands import register as _register_eval  # noqa: E402 - needs the helpers above
+from medcite.web.commands import register as _register_web  # noqa: E402
 
-
-@eval_app.command("retrieval")
-def eval_retrieval(
-    dataset: Annotated[str, typer.Option(help="nfcorpus or bioasq.")],
-    data: Annotated[Path, typer.Option(help="Folder holding the dataset files.")],
-    systems: Annotated[
-        str,
-        typer.Option(
-            help="Comma-separated: bm25, bm25_qe, bm25_prf, rank_bm25, dense, hybrid, hybrid_prf."
-        ),
-    ] = "bm25,bm25_qe,rank_bm25,dense,hybrid",
-    split: Annotated[
-        str | None,
-        typer.Option(
-            help="nfcorpus: dev|test (test); bioasq: dev (7B-9B)|test (10B-11B)|all (all)."
-        ),
-    ] = None,
-    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N queries.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """nDCG@10, recall@10 and MRR of our retrievers and baselines, in one run."""
-    from medcite.eval.datasets import load_dataset
-    from medcite.eval.retrieval import SYSTEMS, evaluate
-
-    settings = get_settings()
-    chosen = tuple(s.strip() for s in systems.split(",") if s.strip())
-
-    def body() -> list[dict[str, float | str]]:
-        unknown = [s for s in chosen if s not in SYSTEMS]
-        if unknown:
-            raise MedciteError(
-                f"unknown system(s): {', '.join(unknown)}", hint="Known: " + ", ".join(SYSTEMS)
-            )
-        ds = load_dataset(dataset, data, split)
-        if limit is not None:
-            keep = list(ds.queries)[:limit]
-            ds.queries = {q: ds.queries[q] for q in keep}
-            ds.qrels = {q: ds.qrels[q] for q in keep}
-        err.print(f"{ds.name}: {len(ds.corpus):,} documents, {len(ds.queries):,} queries")
-        results = evaluate(ds, chosen, cache=settings.home / "eval-cache")
-        return [r.summary() for r in results]
-
-    rows = _guard(body)
-    if as_json:
-        _print_json({"dataset": dataset, "results": rows})
-        return
-    table = Table(title=f"Retrieval on {dataset}", title_justify="left")
-    for col in rows[0] if rows else []:
-        table.add_column(col, justify="left" if col == "system" else "right")
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    out.print(table)
-
-
-@eval_app.command("answers")
-def eval_answers(
-    data: Annotated[
-        Path, typer.Option(help="Dataset folder (for --agreement: the MedLFQA folder).")
-    ],
-    dataset: Annotated[
-        str | None,
-        typer.Option(help="medlfqa-liveqa, medlfqa-medication or liveqa-trec2017."),
-    ] = None,
-    systems: Annotated[str, typer.Option(help="Comma-separated: medcite, top5.")] = "medcite,top5",
-    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N questions.")] = None,
-    agreement: Annotated[
-        bool,
-        typer.Option(
-            "--agreement", help="Report the key-fact judge's agreement with the hand labels."
-        ),
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Key-fact recall, length, support, abstention, reading grade and latency of answers."""
-    from medcite.eval.answers import build_systems, evaluate_answers, label_agreement
-    from medcite.eval.answers import load_answer_dataset as load_answers
-    from medcite.eval.keyfacts import KeyFactJudge
-
-    settings = get_settings()
-    chosen = [s.strip() for s in systems.split(",") if s.strip()]
-
-    def body() -> dict[str, Any]:
-        with _open_store(settings) as store:
-            if agreement:
-                return label_agreement(store, data).to_dict()
-            if dataset is None:
-                raise MedciteError("--dataset is required", hint="Or pass --agreement.")
-            questions = load_answers(dataset, data)[:limit]
-            runners = build_systems(chosen, store, settings)
-            err.print(f"{dataset}: {len(questions):,} questions")
-            with RichIngestProgress(err) as progress:
-                for name in runners:
-                    progress.start_job(name, len(questions), unit="questions")
-
-                def tick(system: str, done: int, total: int) -> None:
-                    progress.advance(system, files=1)
-                    if done == total:
-                        progress.end_job(system)
-
-                reports = evaluate_answers(questions, runners, judge=KeyFactJudge(), progress=tick)
-            return {"dataset": dataset, "results": [r.summary() for r in reports]}
-
-    result = _guard(body)
-    if as_json:
-        _print_json(result)
-        return
-    if agreement:
-        t, missing = result["thresholds"], result["missing_passages"]
-        out.print(
-            f"Key-fact judge vs hand labels: n={result['n']} ({result['positives']} covered), "
-            f"accuracy {result['accuracy']:.3f}, precision {result['precision']:.3f}, "
-            f"recall {result['recall']:.3f}, Cohen's kappa {result['kappa']:.3f}"
-            + (f"; {missing} labelled passages not in this store" if missing else "")
-            + f"\n[dim]covered when cos >= {t['cos_min']} and overlap >= {t['overlap_min']}, "
-            f"or overlap >= {t['overlap_alone']} with >= {t['min_words_alone']} content words[/dim]"
-        )
-        return
-    rows = result["results"]
-    table = Table(title=f"Answers on {dataset}", title_justify="left")
-    headers = {"questions": "n", "key_fact_recall": "key-fact recall", "support_rate": "support"}
-    headers |= {"abstention_rate": "abstained", "reading_grade": "FK grade"}
-    for col in rows[0] if rows else []:
-        table.add_column(headers.get(col, col), justify="left" if col == "system" else "right")
-    for row in rows:
-        table.add_row(*("—" if v is None else str(v) for v in row.values()))
-    out.print(table)
-
-
-from medcite.web.commands import register as _register_web  # noqa: E402 - needs the helpers above
-
+_register_eval(app, _guard, _print_json)
 _register_web(app, _guard, _print_json)
 
 

@@ -1,13 +1,24 @@
-"""The one settings object. Every field reads from ``MEDCITE_<FIELD>``."""
+"""The one settings object. Every field reads from ``MEDCITE_<FIELD>``.
+
+The environment is read here, as pydantic-settings reads it (prefix, any letter case, JSON for
+mappings and lists), on a plain pydantic model: pydantic-settings itself costs ~0.1 s of imports
+(asyncio, its cloud secret providers) at every command-line start, a tenth of a cold `ask`.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, get_origin
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from medcite.errors import ConfigError
+
+ENV_PREFIX = "MEDCITE_"
 
 
 def _default_home() -> Path:
@@ -19,10 +30,49 @@ def _default_model_cache() -> Path:
     return Path(cache) / "medcite" / "models"
 
 
-class Settings(BaseSettings):
-    """medcite settings; environment variables are ``MEDCITE_`` + the upper-cased name."""
+def environment_values(fields: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Values of ``fields`` set in ``environ`` as ``MEDCITE_<NAME>`` (any letter case). Empty
+    values count as unset; mappings and lists are JSON."""
+    wanted = {f"{ENV_PREFIX}{name}".lower(): name for name in fields}
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        name = wanted.get(key.lower())
+        if name is None or raw == "":
+            continue
+        if get_origin(fields[name].annotation) in (dict, list):
+            try:
+                values[name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(
+                    f"{key} is not valid JSON: {exc.msg}",
+                    hint='Mappings and lists are JSON, e.g. {"pubmedqa": "https://..."}.',
+                ) from None
+        else:
+            values[name] = raw
+    return values
 
-    model_config = SettingsConfigDict(env_prefix="MEDCITE_", extra="ignore")
+
+class Settings(BaseModel):
+    """medcite settings; environment variables are ``MEDCITE_`` + the upper-cased name.
+
+    ``Settings(home=...)`` takes the given values and reads the rest from the environment.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
+
+    def __init__(self, **values: Any) -> None:
+        from_environment = environment_values(type(self).model_fields, os.environ)
+        try:
+            super().__init__(**{**from_environment, **values})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENV_PREFIX}{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                f" (got {e['input']!r})"
+                for e in exc.errors()
+            )
+            raise ConfigError(
+                f"invalid setting: {problems}", hint="See docs/configuration.md."
+            ) from None
 
     home: Path = Field(
         default_factory=_default_home,
@@ -39,8 +89,9 @@ class Settings(BaseSettings):
     model_cache: Path = Field(
         default_factory=_default_model_cache,
         description=(
-            "Models derived from packaged weights (the int8 embedding model), built on first use "
-            "and shared by every home. Default: $XDG_CACHE_HOME/medcite/models."
+            "Data derived from packaged files (the int8 embedding model, the parsed hyphenation "
+            "patterns, the MeSH vocabulary table), built on first use and shared by every home. "
+            "Default: $XDG_CACHE_HOME/medcite/models."
         ),
     )
     db_name: str = Field(default="medcite.db", description="File name of the store inside home.")
@@ -61,6 +112,26 @@ class Settings(BaseSettings):
         default=200,
         ge=10,
         description="Chunker: a passage never exceeds this many words unless one sentence does.",
+    )
+    max_document_bytes: int = Field(
+        default=20_000_000,
+        ge=1000,
+        le=1_000_000_000,  # SQLite's largest value
+        description=(
+            "Ingest: the largest document, in bytes. A file that is one document (plain text, "
+            "Markdown, HTML, MedQuAD, NGC) and is larger is skipped without being read; in files "
+            "of many documents (JSON Lines, PubMed, MedlinePlus, PubMedQA) and in PDFs (whose "
+            "size is mostly images and fonts) each document's text is checked instead. At most "
+            "1 GB (SQLite's largest value)."
+        ),
+    )
+    max_document_passages: int = Field(
+        default=20_000,
+        ge=1,
+        description=(
+            "Ingest: a document cut into more passages than this is skipped with its reason (not "
+            "truncated). Not to be confused with max_passages_per_document (search diversity)."
+        ),
     )
     dense_on_ingest: bool = Field(
         default=False,
@@ -138,6 +209,36 @@ class Settings(BaseSettings):
         default=65536,
         ge=1024,
         description="`medcite serve`: larger request bodies are refused with 413.",
+    )
+    login_free_attempts: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "`medcite serve`: failed sign-ins allowed per account name before further attempts "
+            "are refused with 429 for a lockout that doubles with each further failure."
+        ),
+    )
+    login_free_attempts_per_address: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "`medcite serve`: failed sign-ins allowed per client address (whatever the account "
+            "names) before it is locked out the same way. Behind a reverse proxy every client "
+            "has the proxy's address."
+        ),
+    )
+    login_lockout_base_s: float = Field(
+        default=1.0,
+        gt=0,
+        description=(
+            "`medcite serve`: the first sign-in lockout, in seconds; each further failure "
+            "doubles it."
+        ),
+    )
+    login_lockout_max_s: float = Field(
+        default=900.0,
+        gt=0,
+        description="`medcite serve`: the longest sign-in lockout, in seconds.",
     )
 
     @property

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +20,7 @@ from rich.table import Table
 
 from medcite.ingest.runner import IngestReport
 from medcite.store.base import SourceStats
+from medcite.terminal import compact_table
 from medcite.types import DocType
 
 
@@ -71,33 +76,88 @@ class RichIngestProgress:
             )
 
 
+# Full words that fit 80 columns: one space between columns, no rules; the source column takes
+# what is left and wraps a long path rather than cutting it.
+_SUMMARY_COLUMNS = (
+    "files",
+    "new",
+    "updated",
+    "unchanged",
+    "duplicates",
+    "passages",
+    "skipped",
+    "failed",
+)
+
+
 def ingest_summary_table(report: IngestReport) -> Table:
-    table = Table(title=f"Ingest run {report.run_id} ({report.seconds:.1f}s)", title_justify="left")
-    for col in (
-        "source",
-        "files",
-        "new docs",
-        "updated",
-        "unchanged",
-        "duplicates",
-        "passages",
-        "skipped",
-        "errors",
-    ):
-        table.add_column(col, justify="left" if col == "source" else "right")
+    table = compact_table(f"Ingest run {report.run_id} ({report.seconds:.1f}s)")
+    table.add_column("source", overflow="fold", ratio=1)
+    for col in _SUMMARY_COLUMNS:
+        table.add_column(col, justify="right", no_wrap=True)
     for j in report.jobs:
         table.add_row(
-            j.label,
+            escape(j.label),
             f"{j.files:,}",
             f"{j.added:,}",
             f"{j.updated:,}",
             f"{j.unchanged:,}",
             f"{j.duplicates:,}",
             f"{j.passages:,}",
-            f"{j.files_skipped:,}",
+            f"{len(j.skipped):,}",
             f"[red]{len(j.errors):,}[/red]" if j.errors else "0",
         )
     return table
+
+
+def problems_table(
+    skipped: Sequence[tuple[str, str]],
+    failed: Sequence[tuple[str, str]],
+    *,
+    limit: int = 20,
+    more: str = "see `medcite runs`",
+) -> Table | None:
+    """Skipped and failed files (or records) grouped by reason, at most ``limit`` rows; a
+    caption counts what the rows leave out."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for outcome, items in (("failed", failed), ("skipped", skipped)):
+        for where, reason in items:
+            groups.setdefault((outcome, reason), []).append(where)
+    if not groups:
+        return None
+    table = Table(
+        title="Skipped and failed",
+        title_justify="left",
+        box=None,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("reason", overflow="fold", ratio=3)
+    table.add_column("count", justify="right", no_wrap=True)
+    table.add_column("for example", overflow="fold", ratio=2)
+    shown = list(groups.items())[:limit]
+    for (outcome, reason), wheres in shown:
+        examples = ", ".join(_short(w) for w in wheres[:2]) + (", …" if len(wheres) > 2 else "")
+        style = "red" if outcome == "failed" else "yellow"
+        table.add_row(
+            f"[{style}]{outcome}[/{style}]", escape(reason), f"{len(wheres):,}", escape(examples)
+        )
+    if left_out := sum(len(w) for _, w in list(groups.items())[limit:]):
+        table.caption = f"… and {left_out:,} more: {more}"
+        table.caption_justify = "left"
+    return table
+
+
+def _short(where: str) -> str:
+    """'/abs/dir/file.jsonl (file.jsonl:12)' -> 'file.jsonl:12'; '/abs/dir/x.xyz' -> 'x.xyz'."""
+    path, sep, inner = where.rpartition(" (")
+    if sep and inner.endswith(")"):
+        inner = inner[:-1]
+        name = Path(path).name
+        return inner if inner.startswith(name) else f"{name} ({inner})"
+    return Path(where).name or where
 
 
 def stats_table(stats: list[SourceStats]) -> Table:

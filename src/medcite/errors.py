@@ -133,3 +133,19 @@ class InvalidRequestError(MedciteError):
     code = "invalid_request"
     exit_code = 2
     http_status = 422
+
+
+class TooManyAttemptsError(MedciteError):
+    """Too many failed sign-ins for an account or from an address; refused for a while."""
+
+    code = "too_many_attempts"
+    exit_code = 2
+    http_status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        unit = "second" if retry_after == 1 else "seconds"
+        super().__init__(
+            f"too many failed sign-ins; try again in {retry_after} {unit}",
+            hint="Each further failure doubles the wait; a successful sign-in resets it.",
+        )
+        self.retry_after = retry_after

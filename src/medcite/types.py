@@ -4,94 +4,39 @@ Loaders produce :class:`Document` (metadata plus titled sections of clean
 text); the chunker turns its sections into a ``body`` and :class:`Passage`
 spans with character offsets into that body, so any sentence shown later can
 be traced back to the exact place in its document.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: pydantic would then evaluate every field's
+annotation string when the models are built, which costs start-up time.
+"""
 
 import hashlib
 import json
-from enum import IntEnum, StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class DocType(StrEnum):
-    """What kind of document a source is; drives the evidence level."""
-
-    GUIDELINE = "guideline"
-    SYSTEMATIC_REVIEW = "systematic_review"
-    RCT = "rct"
-    RESEARCH = "research"
-    CONSUMER = "consumer"
-    REFERENCE = "reference"
-
-    @property
-    def label(self) -> str:
-        return DOC_TYPE_LABELS[self]
-
-    @property
-    def evidence_level(self) -> EvidenceLevel:
-        return EVIDENCE_LEVEL_BY_TYPE[self]
+# Re-exported: the enumerations live in medcite.kinds (no pydantic import there).
+from medcite.kinds import (
+    DOC_TYPE_LABELS as DOC_TYPE_LABELS,
+    EVIDENCE_LEVEL_BY_TYPE as EVIDENCE_LEVEL_BY_TYPE,
+    EVIDENCE_LEVEL_LABELS as EVIDENCE_LEVEL_LABELS,
+    ArticleStatus as ArticleStatus,
+    Audience as Audience,
+    DocType as DocType,
+    EvidenceLevel as EvidenceLevel,
+    Intent as Intent,
+    Role as Role,
+)
 
 
-class EvidenceLevel(IntEnum):
-    """Ordinal evidence level: lower is stronger (see docs/doc-types.md)."""
+class _Model(BaseModel):
+    """Models build their validators on first use, not at import: a command that never makes
+    an Article (``ask``) does not pay for it at start-up."""
 
-    SYNTHESIS = 1  # evidence-based guideline, systematic review / meta-analysis
-    TRIAL = 2  # randomised controlled trial
-    PRIMARY = 3  # other primary research: cohort, case-control, case series, abstracts
-    CURATED_REFERENCE = 4  # expert-curated reference pages (genetics, rare-disease, encyclopaedia)
-    CONSUMER = 5  # patient education pages
-
-    @property
-    def label(self) -> str:
-        return EVIDENCE_LEVEL_LABELS[self]
+    model_config = ConfigDict(defer_build=True)
 
 
-DOC_TYPE_LABELS: dict[DocType, str] = {
-    DocType.GUIDELINE: "Guideline",
-    DocType.SYSTEMATIC_REVIEW: "Systematic review",
-    DocType.RCT: "Trial",
-    DocType.RESEARCH: "Research",
-    DocType.CONSUMER: "Consumer health",
-    DocType.REFERENCE: "Reference",
-}
-
-EVIDENCE_LEVEL_BY_TYPE: dict[DocType, EvidenceLevel] = {
-    DocType.GUIDELINE: EvidenceLevel.SYNTHESIS,
-    DocType.SYSTEMATIC_REVIEW: EvidenceLevel.SYNTHESIS,
-    DocType.RCT: EvidenceLevel.TRIAL,
-    DocType.RESEARCH: EvidenceLevel.PRIMARY,
-    DocType.REFERENCE: EvidenceLevel.CURATED_REFERENCE,
-    DocType.CONSUMER: EvidenceLevel.CONSUMER,
-}
-
-EVIDENCE_LEVEL_LABELS: dict[EvidenceLevel, str] = {
-    EvidenceLevel.SYNTHESIS: "Level 1: guideline or systematic review",
-    EvidenceLevel.TRIAL: "Level 2: randomised trial",
-    EvidenceLevel.PRIMARY: "Level 3: other primary research",
-    EvidenceLevel.CURATED_REFERENCE: "Level 4: curated reference",
-    EvidenceLevel.CONSUMER: "Level 5: consumer health information",
-}
-
-
-class Intent(StrEnum):
-    """What a question asks for; picks the answer's sections and boosts matching passages."""
-
-    CAUSE = "cause"
-    SYMPTOM = "symptom"
-    DIAGNOSIS = "diagnosis"
-    TREATMENT = "treatment"
-    PREVENTION = "prevention"
-    PROGNOSIS = "prognosis"
-    RISK = "risk"
-    MEDICATION = "medication"
-    COMPARISON = "comparison"
-    DEFINITION = "definition"
-
-
-class Concept(BaseModel):
+class Concept(_Model):
     """A medical concept recognised in a question: canonical name, vocabulary id, other names."""
 
     name: str
@@ -102,7 +47,7 @@ class Concept(BaseModel):
     matched: str = Field(description="The words of the question that matched.")
 
 
-class Section(BaseModel):
+class Section(_Model):
     """A titled run of clean text inside a document, as a loader produced it.
 
     ``text`` may hold several paragraphs (blank-line separated) and list items
@@ -110,14 +55,14 @@ class Section(BaseModel):
     sentence boundaries.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     heading: str | None = None
     text: str
     meta: dict[str, Any] = Field(default_factory=dict)
 
 
-class Document(BaseModel):
+class Document(_Model):
     """A source document as loaded, before chunking and storage."""
 
     source: str = Field(
@@ -160,7 +105,7 @@ class Document(BaseModel):
         return _sha256(self.model_dump_json())
 
 
-class Passage(BaseModel):
+class Passage(_Model):
     """A retrievable span of a document's body (~80-200 words, whole sentences)."""
 
     id: int | None = None
@@ -179,7 +124,7 @@ class Passage(BaseModel):
         return len(self.text.split())
 
 
-class StoredDocument(BaseModel):
+class StoredDocument(_Model):
     """A document as the store holds it (no sections: the body and passages replace them)."""
 
     id: int
@@ -203,7 +148,7 @@ class StoredDocument(BaseModel):
     content_hash: str = ""
 
 
-class Evidence(BaseModel):
+class Evidence(_Model):
     """A retrieved passage together with the document it cites, and why it ranked."""
 
     passage: Passage
@@ -224,14 +169,7 @@ def stable_json(value: Any) -> str:
 # --- Answers -----------------------------------------------------------------------------
 
 
-class Audience(StrEnum):
-    """Who reads the answer: picks preferred sources, sentence length, glosses, evidence labels."""
-
-    PATIENT = "patient"
-    CLINICIAN = "clinician"
-
-
-class Gloss(BaseModel):
+class Gloss(_Model):
     """A plain-language definition of a technical term, itself quoted from a cited passage."""
 
     term: str = Field(description="The term as it appears in the item's text.")
@@ -241,7 +179,7 @@ class Gloss(BaseModel):
     supported: bool = False
 
 
-class AnswerItem(BaseModel):
+class AnswerItem(_Model):
     """One statement of the answer: a sentence (or contiguous span) quoted from one passage."""
 
     text: str
@@ -272,7 +210,7 @@ class AnswerItem(BaseModel):
     )
 
 
-class AnswerSection(BaseModel):
+class AnswerSection(_Model):
     key: str = Field(
         description=(
             "Stable machine name of the section, e.g. definition (What it is, Overview), "
@@ -283,7 +221,7 @@ class AnswerSection(BaseModel):
     items: list[AnswerItem] = Field(default_factory=list)
 
 
-class Summary(BaseModel):
+class Summary(_Model):
     """The bottom line: 1-3 quoted sentences that answer the question directly."""
 
     text: str = ""
@@ -296,7 +234,7 @@ class Summary(BaseModel):
     )
 
 
-class EvidenceNote(BaseModel):
+class EvidenceNote(_Model):
     """Where a stronger source qualifies or contradicts a weaker one; both sides quoted."""
 
     stronger: AnswerItem
@@ -305,7 +243,7 @@ class EvidenceNote(BaseModel):
     weaker_type: str | None = None
 
 
-class RedFlag(BaseModel):
+class RedFlag(_Model):
     """An emergency sign found in the question or in a quoted passage (triage, not evidence)."""
 
     trigger: str = Field(description="The warning sign, from medcite's triage list.")
@@ -314,7 +252,7 @@ class RedFlag(BaseModel):
     citation: int | None = None
 
 
-class Reference(BaseModel):
+class Reference(_Model):
     n: int
     title: str
     source: str | None = Field(description="Organisation, journal or collection.")
@@ -328,7 +266,7 @@ class Reference(BaseModel):
     passage_ids: list[int] = Field(default_factory=list)
 
 
-class Answer(BaseModel):
+class Answer(_Model):
     """A composed answer article (see docs/answer-schema.md). Abstaining is a normal outcome."""
 
     id: str = ""
@@ -389,25 +327,7 @@ class Answer(BaseModel):
 # --- Articles and review -----------------------------------------------------------------
 
 
-class Role(StrEnum):
-    """What a user may do; each role includes the rights of the ones before it, except that
-    editors and reviewers are separate duties (admin holds both)."""
-
-    READER = "reader"
-    EDITOR = "editor"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
-
-
-class ArticleStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-
-
-class User(BaseModel):
+class User(_Model):
     id: int
     name: str
     display_name: str
@@ -416,14 +336,14 @@ class User(BaseModel):
     created_at: str | None = None
 
 
-class ReviewComment(BaseModel):
+class ReviewComment(_Model):
     """A reviewer's comment on one section of one version."""
 
     section_key: str
     comment: str
 
 
-class AuditEvent(BaseModel):
+class AuditEvent(_Model):
     """One review transition, as the append-only audit log keeps it."""
 
     id: int
@@ -439,7 +359,7 @@ class AuditEvent(BaseModel):
     at: str
 
 
-class ArticleVersion(BaseModel):
+class ArticleVersion(_Model):
     version: int
     title: str
     content_hash: str
@@ -451,7 +371,7 @@ class ArticleVersion(BaseModel):
     answer: Answer | None = Field(default=None, description="The article body (a composed answer).")
 
 
-class Article(BaseModel):
+class Article(_Model):
     """A saved answer moving through review; readers see its newest approved version."""
 
     id: str

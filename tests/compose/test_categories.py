@@ -10,7 +10,7 @@ from medcite.compose.categories import (
     cause_category,
     filed_under,
 )
-from medcite.retrieve.query import Vocabulary
+from medcite.retrieve.vocabulary import Vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -384,7 +384,7 @@ def test_a_sentence_that_points_back_is_shown_with_the_one_it_follows() -> None:
 def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
     composer: Composer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import textstat
+    from medcite.readability import flesch_kincaid_grade
 
     question = "What are the symptoms of sparkle fatigue?"
     lead = "Sparkle fatigue signs in test robots may include"
@@ -397,7 +397,7 @@ def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
     # "Wobbly antennas" is too short to grade, but it is shown after its lead-in: a lead-in
     # harder than patient mode allows takes the entry out with it (clinicians keep it).
     monkeypatch.setattr(
-        "medcite.compose.composer.PATIENT_MAX_GRADE", textstat.flesch_kincaid_grade(lead) - 0.1
+        "medcite.compose.composer.PATIENT_MAX_GRADE", flesch_kincaid_grade(lead) - 0.1
     )
     assert entries(Audience.PATIENT) == []
     assert entries(Audience.CLINICIAN) == ["Wobbly antennas"]

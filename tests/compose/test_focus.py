@@ -8,7 +8,7 @@ import pytest
 from medcite.compose.candidates import content_stems
 from medcite.compose.focus import _acronyms, names_another
 from medcite.compose.topicality import Focus
-from medcite.retrieve.query import Vocabulary
+from medcite.retrieve.vocabulary import Vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,16 @@ def test_a_partial_name_match_is_weighed_by_how_telling_the_words_are() -> None:
     assert focus.title_match("Flimflam-Quibble Syndrome") < focus.title_match("Zorblax Syndrome")
 
 
+def test_name_words_found_in_every_passage_fall_back_to_the_plain_share() -> None:
+    """A one-document corpus gives every name word idf 0: nothing to weigh, no division by 0."""
+    focus = _focus("Quibble fever", "What causes quibble fever?")
+    focus.idf = {"quibbl": 0.0, "fever": 0.0}
+    name = content_stems("Quibble fever")
+    assert focus.share(name, content_stems("Quibble fever is invented.")) == 1.0
+    assert focus.share(name, content_stems("A fever of robots.")) == 0.5
+    assert focus.title_match("Quibble Fever") == 1.0
+
+
 def test_without_a_subject_there_is_no_aspect() -> None:
     focus = _focus("", "Is polishing safe for robots?")
     assert focus.aspect == frozenset()

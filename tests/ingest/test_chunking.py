@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from medcite.ingest.chunking import build_passages, sentences, split_sentences, word_count
-from medcite.types import Section
+from medcite.ingest.chunking import (
+    PassageCutter,
+    build_passages,
+    sentences,
+    split_sentences,
+    word_count,
+)
+from medcite.types import Passage, Section
 
 
 def test_abbreviations_do_not_end_sentences() -> None:
@@ -124,3 +129,58 @@ def test_no_runt_tail_passage() -> None:
 def test_empty_sections_are_ignored() -> None:
     body, passages = build_passages([Section(text="  "), Section(heading="H", text="Only text.")])
     assert body == "Only text." and len(passages) == 1 and passages[0].section == "H"
+
+
+_PIECES = [
+    "Word ",
+    "word. ",
+    "Next one. ",
+    "\n\n",
+    "\n- item ",
+    "\n3. step ",
+    "  ",
+    "\n",
+    "e.g. ",
+    "x" * 30,
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.just("H")),
+            st.lists(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), max_size=8),
+        ),
+        max_size=5,
+    ),
+    st.sampled_from([None, 1, 40, 200]),
+)
+def test_passage_cutter_streams_what_build_passages_cuts(
+    sections: list[tuple[str | None, list[str]]], window: int | None
+) -> None:
+    """Sections fed in parts give build_passages' body; passages are exact spans of it, and
+    without a window (or one larger than every section) the very same passages."""
+    cutter = PassageCutter(min_words=3, max_words=6, window_chars=window)
+    body_parts, passages = [], []
+    for heading, parts in sections:
+        passages += cutter.section(heading)
+        for part in parts:
+            text, done = cutter.add(part)
+            body_parts.append(text)
+            passages += done
+    passages += cutter.close()
+    whole = [Section(heading=h, text="".join(parts)) for h, parts in sections]
+    body, expected = build_passages(whole, min_words=3, max_words=6)
+    assert "".join(body_parts) == body
+    assert [p.ord for p in passages] == list(range(len(passages)))
+    for p in passages:
+        assert body[p.char_start : p.char_end] == p.text and p.text == p.text.strip()
+    if window is None or all(len("".join(parts)) < window for _, parts in sections):
+        assert passages == expected
+    else:  # windows only move passage boundaries (a list marker may fall between two)
+
+        def words(ps: list[Passage]) -> list[str]:
+            return [w for p in ps for w in p.text.split() if not re.fullmatch(r"-|\d+\.", w)]
+
+        assert words(passages) == words(expected)

@@ -7,8 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from medcite.errors import MalformedInputError
 from medcite.ingest.base import LoadItem, LoadOptions, RecordError

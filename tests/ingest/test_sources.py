@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import errno
 import io
 import socket
 import threading
+import urllib.error
+import urllib.request
 import zipfile
 from collections.abc import Iterator
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -129,8 +133,38 @@ def test_unreachable_source_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(SourceUnavailableError) as info:
         resolve_source(SOURCES["pubmedqa"], settings)
-    assert info.value.hint and "MEDCITE_MIRROR" in info.value.hint
+    message = info.value.message
+    assert f"cannot download pubmedqa from http://127.0.0.1:{port}/x.json (connection refused)" in (
+        message
+    )
+    assert "set MEDCITE_MIRROR=" in message and "ngc-guidelines/summaries/" in message
+    assert "urlopen" not in message and info.value.hint is None  # one line, fix included
     assert not (tmp_path / "h/sources/pubmedqa/.complete").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (urllib.error.URLError(socket.gaierror(-3, "Temporary failure")), "network unreachable"),
+        (urllib.error.URLError(OSError(errno.ENETUNREACH, "unreachable")), "network unreachable"),
+        (TimeoutError("timed out"), "no answer within 5 s"),
+        (
+            urllib.error.HTTPError("http://x", 404, "Not Found", Message(), None),
+            "HTTP 404 Not Found",
+        ),
+    ],
+)
+def test_download_failures_are_named_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, cause: str
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(urllib.request, "urlopen", fail)
+    settings = Settings(home=tmp_path / "h", mirror=None, download_timeout_s=5)
+    with pytest.raises(SourceUnavailableError) as info:
+        resolve_source(SOURCES["medquad"], settings)
+    assert f"({cause}" in info.value.message and "Errno" not in info.value.message
 
 
 @pytest.mark.parametrize(("route", "match"), [("/evil.zip", "escapes"), ("/broken.zip", "corrupt")])

@@ -5,13 +5,8 @@ from pathlib import Path
 import pytest
 
 from medcite.config import Settings
-from medcite.retrieve.query import (
-    Vocabulary,
-    analyse,
-    classify_intent,
-    classify_intents,
-    edit_distance,
-)
+from medcite.retrieve.query import analyse, classify_intent, classify_intents
+from medcite.retrieve.vocabulary import Vocabulary, edit_distance
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Intent
 from tests.conftest import copy_fixtures, ingest_folder

@@ -85,10 +85,11 @@ def test_users_add_with_password_from_stdin(cli_env: Path) -> None:
         sign_in(cli_env, "alice", NEW_PASSWORD)
 
 
-def test_users_add_defaults_to_editor_and_prints_json(cli_env: Path) -> None:
+def test_users_add_defaults_to_reader_and_prints_json(cli_env: Path) -> None:
     result = ok(["users", "add", "bob", "--password-stdin", "--json"], PASSWORD + "\n")
     data = json.loads(result.stdout)
-    assert data["name"] == "bob" and data["role"] == "editor" and data["display_name"] == "bob"
+    # Least privilege: more than reading must be asked for with --role.
+    assert data["name"] == "bob" and data["role"] == "reader" and data["display_name"] == "bob"
     assert data["disabled"] is False and isinstance(data["id"], int)
     assert "password" not in json.dumps(data)
 

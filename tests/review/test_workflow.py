@@ -20,9 +20,11 @@ from medcite.review.workflow import (
     can_see_unpublished,
     format_time,
     next_status,
+    not_allowed,
     parse_time,
     review_due,
     status_after_edit,
+    with_article,
 )
 from medcite.types import ArticleStatus, Role
 
@@ -78,6 +80,29 @@ def test_readers_can_never_move_an_article() -> None:
     for action, status in itertools.product(Action, ArticleStatus):
         with pytest.raises(PermissionDeniedError):
             next_status(status, action, Role.READER)
+
+
+@pytest.mark.parametrize(
+    ("role", "phrase"),
+    [
+        (Role.READER, "a reader"),
+        (Role.EDITOR, "an editor"),
+        (Role.REVIEWER, "a reviewer"),
+        (Role.ADMIN, "an admin"),
+    ],
+)
+def test_refusals_name_the_role_with_the_right_article(role: Role, phrase: str) -> None:
+    assert with_article(role) == phrase
+    refusal = not_allowed(role, "do this")
+    assert isinstance(refusal, PermissionDeniedError)
+    assert refusal.message == f"{phrase} may not do this"
+
+
+def test_workflow_refusals_read_as_sentences() -> None:
+    with pytest.raises(PermissionDeniedError, match=r"^an editor may not approve articles$"):
+        next_status(S.UNDER_REVIEW, Action.APPROVE, Role.EDITOR)
+    with pytest.raises(PermissionDeniedError, match=r"^a reviewer may not edit articles$"):
+        status_after_edit(S.DRAFT, Role.REVIEWER)
 
 
 def test_editors_and_reviewers_have_separate_duties() -> None:

@@ -373,6 +373,23 @@ def test_bad_tokens_are_401_with_the_error_shape(client: TestClient) -> None:
         assert r.headers.get("www-authenticate") == "Bearer"
 
 
+def test_refusals_name_the_role_with_the_right_article(client: TestClient, team: Team) -> None:
+    r = client.get("/api/users", headers=team.auth("editor"))
+    assert assert_error(r, 403, "forbidden")["message"] == "an editor may not do this"
+    r = client.get("/api/review/queue", headers=team.auth("reader"))
+    assert assert_error(r, 403, "forbidden")["message"] == "a reader may not see the review queue"
+
+
+def test_the_favicon_is_served_and_linked(client: TestClient) -> None:
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert r.text.startswith("<svg") and "<script" not in r.text
+    assert client.head("/favicon.ico").status_code == 200
+    for page in ("/", "/login", "/no-such-page"):
+        assert '<link rel="icon" href="/static/favicon.svg"' in client.get(page).text
+
+
 # -- over a real socket -------------------------------------------------------------------------
 
 

@@ -241,6 +241,7 @@ RULES: dict[tuple[str, str], list[tuple[str, Request, dict[str, int]]]] = {
         ("logout", lambda w: ("POST", "/logout", {}), _statuses(403, 303, 303, 303, 303))
     ],
     ("GET", "/static"): [("css", lambda w: ("GET", "/static/medcite.css", {}), ALL_OK)],
+    ("GET", "/favicon.ico"): [("icon", lambda w: ("GET", "/favicon.ico", {}), ALL_OK)],
 }
 
 

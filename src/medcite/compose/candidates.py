@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from medcite.index.analysis import analyze
 from medcite.ingest.chunking import split_sentences
-from medcite.retrieve.query import FILLER_STEMS
+from medcite.retrieve.vocabulary import FILLER_STEMS
 from medcite.types import Evidence
 
 # Passage kinds whose sentences are study mechanics, grading schemes or boilerplate.

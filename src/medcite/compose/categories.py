@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from medcite.retrieve.query import Vocabulary
+from medcite.retrieve.vocabulary import Vocabulary
 
 MESH_CATEGORIES: dict[str, str] = {
     "C01": "Infections",

@@ -14,8 +14,6 @@ import uuid
 from collections.abc import Sequence
 from functools import lru_cache
 
-import textstat
-
 from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCLAIMERS
 from medcite.compose.bottom_line import choose_bottom_line
 from medcite.compose.candidates import Candidate, content_stems, extract, refers_to_page_topic
@@ -47,8 +45,10 @@ from medcite.compose.topicality import (
 from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
 from medcite.errors import QueryError
+from medcite.readability import flesch_kincaid_grade
 from medcite.retrieve.hybrid import HybridRetriever
-from medcite.retrieve.query import Vocabulary, analyse, has_intent_cue
+from medcite.retrieve.query import analyse, has_intent_cue
+from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import (
     Answer,
@@ -97,7 +97,7 @@ MORE = SectionSpec("more", "Also in the sources", 4)
 @lru_cache(maxsize=16384)  # a list's lead-in is graded once per item, common sentences recur
 def _grade(text: str) -> float:
     """Flesch-Kincaid grade; 0 for a few words (a name, a heading), which it cannot grade."""
-    return float(textstat.flesch_kincaid_grade(text)) if len(text.split()) > 3 else 0.0
+    return float(flesch_kincaid_grade(text)) if len(text.split()) > 3 else 0.0
 
 
 class Composer:
@@ -463,7 +463,7 @@ class Composer:
         answer.follow_up_suggestions = follow_ups(answer)
         shown = answer.shown_texts()
         answer.reading_grade = (
-            round(float(textstat.flesch_kincaid_grade(" ".join(shown))), 1) if shown else None
+            round(float(flesch_kincaid_grade(" ".join(shown))), 1) if shown else None
         )
         verify_answer(answer, refs.passages)
 

@@ -9,7 +9,8 @@ import re
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
 from medcite.retrieve.hybrid import HybridRetriever
-from medcite.retrieve.query import QueryAnalysis, Vocabulary, related_places
+from medcite.retrieve.query import QueryAnalysis
+from medcite.retrieve.vocabulary import Vocabulary, related_places
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Concept
 

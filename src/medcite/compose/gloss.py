@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from medcite.ingest.chunking import split_sentences
-from medcite.retrieve.query import Vocabulary
+from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Passage
 

@@ -39,9 +39,12 @@ class Focus:
         if not name:
             return 0.0
         found = name & stems
+        plain = len(found) / len(name)
         total = sum(self.idf.get(t, 1.0) for t in name)
+        if total <= 0:  # every name word is in every passage (a tiny corpus): idf tells nothing
+            return plain
         weighted = sum(self.idf.get(t, 1.0) for t in found) / total
-        return min(len(found) / len(name), weighted)
+        return min(plain, weighted)
 
     @property
     def stems(self) -> frozenset[str]:

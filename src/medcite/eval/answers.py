@@ -205,10 +205,10 @@ class SystemAnswer:
 
 
 def reading_grade(text: str) -> float | None:
-    """Flesch-Kincaid grade (textstat); None for empty text."""
-    import textstat
+    """Flesch-Kincaid grade; None for empty text."""
+    from medcite.readability import flesch_kincaid_grade
 
-    return float(textstat.flesch_kincaid_grade(text)) if text.strip() else None
+    return float(flesch_kincaid_grade(text)) if text.strip() else None
 
 
 AnswerFn = Callable[[str], SystemAnswer]

@@ -26,7 +26,8 @@ from medcite.eval.metrics import mean, mrr, ndcg_at_k, recall_at_k
 from medcite.index.analysis import analyze
 from medcite.index.keyword import KeywordIndex
 from medcite.retrieve.fusion import reciprocal_rank_fusion
-from medcite.retrieve.query import Vocabulary, analyse
+from medcite.retrieve.query import analyse
+from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.base import IndexRow
 
 DEPTH = 100  # documents retrieved per query (fusion needs more than the cut-off)

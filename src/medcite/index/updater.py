@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medcite.config import Settings
 from medcite.index.keyword import CorruptIndexError, KeywordIndex
-from medcite.ingest.runner import IngestProgress
 from medcite.store.base import IndexRow, IndexState
 from medcite.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:  # the read path (search, ask) must not import the ingest machinery
+    from medcite.ingest.runner import IngestProgress
 
 KEYWORD = "keyword"
 

@@ -4,12 +4,14 @@ A loader turns one file into :class:`~medcite.types.Document` objects. A
 problem with the whole file is raised as
 :class:`~medcite.errors.MalformedInputError` (the file is reported and
 skipped); a problem with one record inside a multi-record file is yielded as a
-:class:`RecordError` and the loader goes on with the next record.
+:class:`RecordError` and the loader goes on with the next record. A document too
+large to hold in memory (a big plain-text or Markdown file) is yielded as a
+:class:`StreamedDocument`, whose text arrives in parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
@@ -23,9 +25,35 @@ class RecordError:
 
     where: str  # "file.jsonl:12", "ori_pqal.json#12345"
     reason: str
+    skipped: bool = False  # refused by a limit (reported as skipped, not failed)
 
 
-LoadItem = Document | RecordError
+@dataclass(frozen=True, slots=True)
+class SectionPart:
+    """A piece of a streamed document's text: ``first`` opens a section headed ``heading``;
+    a part that is not first continues the section before it."""
+
+    text: str
+    heading: str | None = None
+    first: bool = False
+
+
+@dataclass(slots=True)
+class StreamedDocument:
+    """A document read part by part, never whole (large plain-text and Markdown files).
+
+    ``parts`` can be consumed once; ``finish()`` then gives the document's metadata, with no
+    sections (a Markdown title may only be known at the end). ``source`` and ``source_id`` are
+    known from the start and ``finish()`` keeps them.
+    """
+
+    source: str
+    source_id: str
+    parts: Iterator[SectionPart]
+    finish: Callable[[], Document]
+
+
+LoadItem = Document | RecordError | StreamedDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +65,9 @@ class LoadOptions:
     root: Path | None = None  # source ids of generic files are paths relative to this
     organisation: str | None = None
     licence: str | None = None
+    # Set by the ingest runner: loaders that read records one by one skip a longer record
+    # without holding it (a JSON Lines line).
+    max_document_bytes: int | None = None
 
     def source_id_for(self, path: Path) -> str:
         if self.root is not None:
@@ -53,6 +84,9 @@ class Loader(Protocol):
     format: ClassVar[str]  # short name: "medquad", "ngc", "jsonl", ...
     description: ClassVar[str]
     extensions: ClassVar[tuple[str, ...]]  # lower-case, with dot
+    # The file is one document whose size on disk is about its text's (not PDF: images, fonts),
+    # so the document size limit is checked on the file, before it is read.
+    limit_file_size: ClassVar[bool]
 
     def sniff(self, path: Path, head: str) -> bool:
         """True when this loader reads ``path``; ``head`` is its first few KB as text."""

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from medcite.types import Passage, Section
 
@@ -42,6 +43,8 @@ _HARD_BREAK_RE = re.compile(r"\n\s*\n|\n(?=[ \t]*[-•*]\s)|\n(?=[ \t]*\d{1,2}[.
 _NEXT_START_RE = re.compile(rf"(?:{_FOOTNOTE})?\s+(\S)")
 _WORD_RE = re.compile(r"\S+")
 _LEAD_RE = re.compile(r"\s*(?:[-•*]|\d{1,2}[.)])\s+|\s+")
+# A streamed section is packed in windows of about this many characters (see PassageCutter).
+WINDOW_CHARS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,17 +138,21 @@ def _pack(counts: Sequence[int], min_words: int, max_words: int) -> list[tuple[i
     runs: list[tuple[int, int]] = []
     first = 0
     acc = 0
+    remaining = total  # words after sentence i (a running total: sum() per run was quadratic)
     for i, c in enumerate(counts):
+        remaining -= c
         if acc and acc + c > max_words:
             runs.append((first, i))
             first, acc = i, 0
         acc += c
-        if acc >= target and i + 1 < len(counts):
-            remaining = sum(counts[i + 1 :])
-            # Do not leave a runt tail that could have joined this run.
-            if remaining >= min_words or acc + remaining > max_words:
-                runs.append((first, i + 1))
-                first, acc = i + 1, 0
+        # Do not leave a runt tail that could have joined this run.
+        if (
+            acc >= target
+            and i + 1 < len(counts)
+            and (remaining >= min_words or acc + remaining > max_words)
+        ):
+            runs.append((first, i + 1))
+            first, acc = i + 1, 0
     if first < len(counts):
         runs.append((first, len(counts)))
     return runs
@@ -161,6 +168,135 @@ def _hard_split(text: str, start: int, end: int, max_words: int) -> list[Span]:
     return spans
 
 
+def _section_passages(
+    text: str,
+    base: int,
+    first_ord: int,
+    heading: str | None,
+    meta: dict[str, Any],
+    min_words: int,
+    max_words: int,
+    spans: list[Span] | None = None,
+) -> list[Passage]:
+    """Pack the sentences of ``text`` (at body offset ``base``) into passages."""
+    cut: list[Span] = []
+    for s in split_sentences(text) if spans is None else spans:
+        if word_count(text[s.start : s.end]) > 2 * max_words:
+            cut.extend(_hard_split(text, s.start, s.end, max_words))
+        else:
+            cut.append(s)
+    if not cut:
+        return []
+    counts = [word_count(text[s.start : s.end]) for s in cut]
+    passages: list[Passage] = []
+    for first, last in _pack(counts, min_words, max_words):
+        start, end = cut[first].start, cut[last - 1].end
+        passages.append(
+            Passage(
+                ord=first_ord + len(passages),
+                section=heading,
+                text=text[start:end],
+                char_start=base + start,
+                char_end=base + end,
+                meta=dict(meta),
+            )
+        )
+    return passages
+
+
+class PassageCutter:
+    """Cuts passages from a document body that arrives piece by piece (a streamed file).
+
+    Gives what :func:`build_passages` gives for the same sections, except that a section longer
+    than ``window_chars`` is packed window by window: once that much text is pending, everything
+    before its last hard break (a paragraph end or list item, which no sentence crosses) is packed
+    alone and only the rest is kept. Memory stays near one window whatever the document's size;
+    passages stay exact spans of the body. ``window_chars=None`` packs each section whole.
+    """
+
+    def __init__(self, *, min_words: int, max_words: int, window_chars: int | None) -> None:
+        self.min_words = min_words
+        self.max_words = max_words
+        self.window_chars = window_chars
+        self.length = 0  # characters of body given out so far
+        self.count = 0  # passages given out so far
+        self._heading: str | None = None
+        self._meta: dict[str, Any] = {}
+        self._open = False  # the current section has text in the body
+        self._pending: list[str] = []  # section text not yet cut, from body offset _start
+        self._pending_len = 0
+        self._start = 0
+        self._held = ""  # trailing whitespace: part of the body only if more text follows
+        self._next_try = window_chars
+
+    def section(self, heading: str | None, meta: dict[str, Any] | None = None) -> list[Passage]:
+        """Open a new section; returns the passages that closing the previous one completes."""
+        done = self.close()
+        self._heading, self._meta = heading, dict(meta or {})
+        return done
+
+    def add(self, text: str) -> tuple[str, list[Passage]]:
+        """Append ``text`` to the current section: (text to append to the body, new passages)."""
+        sep = ""
+        if not self._open:
+            text = text.lstrip()  # a section's text is stripped, as build_passages does
+            if not text:
+                return "", []
+            if self.length:
+                sep = "\n\n"
+                self.length += 2
+            self._open, self._start, self._held = True, self.length, ""
+        content = text.rstrip()
+        if not content:
+            self._held += text
+            return sep, []
+        piece = self._held + content
+        self._held = text[len(content) :]
+        self._pending.append(piece)
+        self._pending_len += len(piece)
+        self.length += len(piece)
+        done: list[Passage] = []
+        if self._next_try is not None and self._pending_len >= self._next_try:
+            done = self._cut(final=False)
+        return sep + piece, done
+
+    def close(self) -> list[Passage]:
+        """End the current section (and the document): the passages of its pending text."""
+        done = self._cut(final=True) if self._open else []
+        self._open, self._held = False, ""
+        return done
+
+    def _cut(self, *, final: bool) -> list[Passage]:
+        text = "".join(self._pending)
+        spans: list[Span] | None = None
+        cut = len(text)
+        if not final:
+            last = max((m.start() for m in _HARD_BREAK_RE.finditer(text)), default=0)
+            if last == 0:
+                # One huge paragraph so far: keep reading (loaders cap paragraph length).
+                self._next_try = self._pending_len + (self.window_chars or 0)
+                return []
+            cut = last
+            # Split the whole window: a hard break's lookahead may read past the cut.
+            spans = [s for s in split_sentences(text) if s.end <= cut]
+        done = _section_passages(
+            text[:cut],
+            self._start,
+            self.count,
+            self._heading,
+            self._meta,
+            self.min_words,
+            self.max_words,
+            spans,
+        )
+        self.count += len(done)
+        rest = text[cut:]
+        self._pending, self._pending_len = ([rest] if rest else []), len(rest)
+        self._start += cut
+        self._next_try = self.window_chars
+        return done
+
+
 def build_passages(
     sections: Sequence[Section], *, min_words: int = 80, max_words: int = 200
 ) -> tuple[str, list[Passage]]:
@@ -169,39 +305,13 @@ def build_passages(
     Returns ``(body, passages)``; each passage's text is exactly
     ``body[char_start:char_end]`` and carries its section heading and meta.
     """
+    cutter = PassageCutter(min_words=min_words, max_words=max_words, window_chars=None)
     body_parts: list[str] = []
     passages: list[Passage] = []
-    offset = 0
     for section in sections:
-        text = section.text.strip()
-        if not text:
-            continue
-        if body_parts:
-            body_parts.append("\n\n")
-            offset += 2
-        base = offset
+        passages += cutter.section(section.heading, section.meta)
+        text, done = cutter.add(section.text)
         body_parts.append(text)
-        offset += len(text)
-
-        spans: list[Span] = []
-        for s in split_sentences(text):
-            if word_count(text[s.start : s.end]) > 2 * max_words:
-                spans.extend(_hard_split(text, s.start, s.end, max_words))
-            else:
-                spans.append(s)
-        if not spans:
-            continue
-        counts = [word_count(text[s.start : s.end]) for s in spans]
-        for first, last in _pack(counts, min_words, max_words):
-            start, end = spans[first].start, spans[last - 1].end
-            passages.append(
-                Passage(
-                    ord=len(passages),
-                    section=section.heading,
-                    text=text[start:end],
-                    char_start=base + start,
-                    char_end=base + end,
-                    meta=dict(section.meta),
-                )
-            )
+        passages += done
+    passages += cutter.close()
     return "".join(body_parts), passages

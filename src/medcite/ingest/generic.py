@@ -10,19 +10,29 @@ list items on their own line starting with ``- ``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from pydantic import ValidationError
 
 from medcite.errors import MalformedInputError
-from medcite.ingest.base import LoadItem, LoadOptions, RecordError
-from medcite.ingest.text import Block, blocks_to_text, fix_text, html_blocks, squash
-from medcite.ingest.text import normalise_block_text as normalise
+from medcite.ingest.base import LoadItem, LoadOptions, RecordError, SectionPart
+from medcite.ingest.guards import format_limit
+from medcite.ingest.text import (
+    Block,
+    TextRenderer,
+    blocks_to_text,
+    fix_text,
+    html_blocks,
+    normalise_block_text as normalise,
+    squash,
+)
+from medcite.ingest.textfile import MAX_LINE_CHARS, text_file_item, text_lines
 from medcite.types import DocType, Document, Section
 
 MAX_TITLE_CHARS = 150  # a longer first line is prose, not a title
@@ -111,13 +121,19 @@ def file_document(
     """The one document of a Markdown, HTML or text file."""
     if not sections:
         raise MalformedInputError("no text")
+    return file_metadata(path, options, fmt, title, sections=sections, **fields)
+
+
+def file_metadata(
+    path: Path, options: LoadOptions, fmt: str, title: str | None, **fields: Any
+) -> Document:
+    """The document of a one-document file, without sections unless given (a streamed file)."""
     try:
         return _document(
             options,
             fmt,
             source_id=options.source_id_for(path),
             title=title or humanise_stem(path),
-            sections=sections,
             **fields,
         )
     except ValidationError as exc:
@@ -219,6 +235,7 @@ class JSONLLoader:
     format: ClassVar[str] = "jsonl"
     description: ClassVar[str] = "JSON Lines, one document object per line (title + text/sections)"
     extensions: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
+    limit_file_size: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: str) -> bool:
         if path.suffix.lower() in self.extensions:
@@ -236,19 +253,28 @@ class JSONLLoader:
                 if b"\x00" in fh.read(_SNIFF_BYTES):
                     raise MalformedInputError("binary file (NUL bytes), not JSON Lines")
                 fh.seek(0)
-                yield from self._lines(fh, path, options)
+                lines = _bounded_lines(fh, options.max_document_bytes)
+                yield from self._lines(lines, path, options)
         except OSError as exc:
             raise MalformedInputError(f"cannot read file: {exc}") from exc
 
-    def _lines(self, lines: Iterable[bytes], path: Path, opts: LoadOptions) -> Iterator[LoadItem]:
+    def _lines(
+        self, lines: Iterable[bytes | None], path: Path, opts: LoadOptions
+    ) -> Iterator[LoadItem]:
         file_id = opts.source_id_for(path)
         seen: dict[tuple[str, str], int] = {}  # (source, source_id) -> first line
         any_record = False
         for lineno, raw in enumerate(lines, 1):
+            where = f"{path.name}:{lineno}"
+            if raw is None:
+                any_record = True
+                limit = format_limit(opts.max_document_bytes or 0)
+                reason = f"line is over the {limit} limit (MEDCITE_MAX_DOCUMENT_BYTES)"
+                yield RecordError(where, reason, skipped=True)
+                continue
             if not raw.strip():
                 continue
             any_record = True
-            where = f"{path.name}:{lineno}"
             try:
                 doc = self._record(raw, file_id, opts)
             except _FieldError as exc:
@@ -319,6 +345,20 @@ class JSONLLoader:
             raise _FieldError(f"invalid record: {exc}") from exc
 
 
+def _bounded_lines(fh: BinaryIO, limit: int | None) -> Iterator[bytes | None]:
+    """The lines of ``fh``; None for a line longer than ``limit`` bytes, passed over unread."""
+    if limit is None:
+        yield from fh
+        return
+    while line := fh.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 _HTML_DATE_KEYS = (
     "citation_publication_date",
     "citation_date",
@@ -360,6 +400,7 @@ class HTMLLoader:
     format: ClassVar[str] = "html"
     description: ClassVar[str] = "HTML page (.html); citation_* and Dublin Core <meta> tags used"
     extensions: ClassVar[tuple[str, ...]] = (".html", ".htm", ".xhtml")
+    limit_file_size: ClassVar[bool] = True
 
     def sniff(self, path: Path, head: str) -> bool:
         start = head.lstrip("\ufeff \t\r\n")[:15].lower()
@@ -400,14 +441,22 @@ _TXT_ITEM_RE = re.compile(r"^\s*(?:[-*+•·▪◦‣]|\d{1,3}[.)])[ \t]+(?=\S)"
 _UNDERLINE_RE = re.compile(r"^\s*(?:=+|-+)\s*$")
 
 
-def _paragraphs(text: str) -> list[list[str]]:
-    paras: list[list[str]] = [[]]
-    for line in text.split("\n"):
+def _paragraphs(lines: Iterable[str], max_chars: int = MAX_LINE_CHARS) -> Iterator[list[str]]:
+    """Lines grouped into paragraphs at blank lines; one longer than ``max_chars`` (a file
+    without blank lines) is broken at a line end so that no paragraph is held whole."""
+    para: list[str] = []
+    size = 0
+    for line in lines:
         if line.strip():
-            paras[-1].append(line.rstrip())
-        elif paras[-1]:
-            paras.append([])
-    return [p for p in paras if p]
+            para.append(line.rstrip())
+            size += len(line)
+            if size <= max_chars:
+                continue
+        if para:
+            yield para
+            para, size = [], 0
+    if para:
+        yield para
 
 
 def text_blocks(lines: list[str]) -> list[Block]:
@@ -439,36 +488,54 @@ def text_blocks(lines: list[str]) -> list[Block]:
     return blocks
 
 
-def _text_title(paras: list[list[str]]) -> tuple[str | None, list[list[str]]]:
-    """The first line as title when it is short and stands apart from the prose after it."""
-    first = paras[0]
+def _text_title(first: list[str]) -> tuple[str | None, list[list[str]]]:
+    """The first line as title when it is short and stands apart from the prose after it;
+    returns it and what is left of the first paragraph."""
     line = squash(first[0])
     if len(line) >= MAX_TITLE_CHARS or _TXT_ITEM_RE.match(first[0]):
-        return None, paras
+        return None, [first]
     rest = first[1:]
     if rest and _UNDERLINE_RE.match(rest[0]):
         rest = rest[1:]
     elif rest and (line[-1] in ".,;-" or not rest[0].strip()[:1].isupper()):
-        return None, paras  # a hard-wrapped sentence, not a title line
-    remaining = ([rest] if rest else []) + paras[1:]
-    return line, remaining or [[line]]
+        return None, [first]  # a hard-wrapped sentence, not a title line
+    return line, [rest] if rest else []
 
 
 class TextLoader:
-    """A plain-text file is one document with one section; blank lines separate paragraphs."""
+    """A plain-text file is one document with one section; blank lines separate paragraphs.
+
+    Read line by line (:mod:`medcite.ingest.textfile`): a large file is streamed.
+    """
 
     format: ClassVar[str] = "text"
     description: ClassVar[str] = "Plain text (.txt), UTF-8 or cp1252"
     extensions: ClassVar[tuple[str, ...]] = (".txt", ".text")
+    limit_file_size: ClassVar[bool] = True
 
     def sniff(self, path: Path, head: str) -> bool:
         return path.suffix.lower() in self.extensions
 
     def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
-        paras = _paragraphs(read_text_file(path))
-        if not paras:
+        paras = _paragraphs(text_lines(path))
+        first = next(paras, None)
+        if first is None:
             raise MalformedInputError("no text")
-        title, paras = _text_title(paras)
-        text = blocks_to_text([b for p in paras for b in text_blocks(p)])
-        sections = [Section(text=text)] if text else []
-        yield file_document(path, options, self.format, title, sections)
+        title, head = _text_title(first)
+
+        def parts() -> Iterator[SectionPart]:
+            yield SectionPart("", first=True)  # one untitled section
+            renderer = TextRenderer()
+            seen = False
+            for para in itertools.chain(head, paras):
+                seen = True
+                for block in text_blocks(para):
+                    if piece := renderer.render(block):
+                        yield SectionPart(piece)
+            if not seen and title:  # the file is only its title line: that is its text too
+                yield SectionPart(title)
+
+        def finish() -> Document:
+            return file_metadata(path, options, self.format, title)
+
+        yield text_file_item(path, options.source, options.source_id_for(path), parts(), finish)

@@ -77,6 +77,7 @@ class MedlinePlusLoader:
     format: ClassVar[str] = "medlineplus"
     description: ClassVar[str] = "MedlinePlus health topics XML (mplus_topics_*.xml)"
     extensions: ClassVar[tuple[str, ...]] = (".xml",)
+    limit_file_size: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: str) -> bool:
         return root_tag(head) in ("health-topics", "health-topic")

@@ -86,6 +86,7 @@ class MedQuADLoader:
     format: ClassVar[str] = "medquad"
     description: ClassVar[str] = "MedQuAD consumer health QA XML (one <Document> per topic)"
     extensions: ClassVar[tuple[str, ...]] = (".xml",)
+    limit_file_size: ClassVar[bool] = True
 
     def sniff(self, path: Path, head: str) -> bool:
         tag = root_tag(head)

@@ -82,6 +82,7 @@ class NGCLoader:
     format: ClassVar[str] = "ngc"
     description: ClassVar[str] = "AHRQ National Guideline Clearinghouse summary XML"
     extensions: ClassVar[tuple[str, ...]] = (".xml",)
+    limit_file_size: ClassVar[bool] = True
 
     def sniff(self, path: Path, head: str) -> bool:
         return root_tag(head) == "Version" and "<Field" in head

@@ -120,6 +120,7 @@ class PDFLoader:
     format: ClassVar[str] = "pdf"
     description: ClassVar[str] = "PDF with a text layer (needs the pdf extra: pypdf)"
     extensions: ClassVar[tuple[str, ...]] = (".pdf",)
+    limit_file_size: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: str) -> bool:
         # The spec lets the header sit anywhere in the first 1024 bytes.

@@ -174,6 +174,7 @@ class PubMedXMLLoader:
     format: ClassVar[str] = "pubmed"
     description: ClassVar[str] = "PubMed/MEDLINE citation XML (baseline, updates, efetch output)"
     extensions: ClassVar[tuple[str, ...]] = (".xml",)
+    limit_file_size: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: str) -> bool:
         return root_tag(head) in (*_SET_ROOTS, "PubmedArticle", "PubmedBookArticle")

@@ -72,6 +72,7 @@ class PubMedQALoader:
     format: ClassVar[str] = "pubmedqa"
     description: ClassVar[str] = "PubMedQA JSON (PMID -> QUESTION, CONTEXTS, LABELS, MESHES, YEAR)"
     extensions: ClassVar[tuple[str, ...]] = (".json",)
+    limit_file_size: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: str) -> bool:
         return head.lstrip().startswith("{") and '"QUESTION"' in head and '"CONTEXTS"' in head

@@ -2,27 +2,35 @@
 
 Guarantees:
 - a malformed file (or record) is reported with its reason and skipped; the rest ingests;
+- a file or document over a limit (size, passages) or that is junk is skipped with its reason
+  (see :mod:`medcite.ingest.guards`), and its file is tried again on the next run;
 - documents are committed in batches, and the last batch of a file commits together with
   the file's "done" mark, so an ingest killed at any moment resumes where it stopped, skips
   finished files without reading them, and never duplicates a document (documents are keyed
-  by (source, source_id); the store ignores unchanged re-writes).
+  by (source, source_id); the store ignores unchanged re-writes). A streamed document (a large
+  text file, :mod:`medcite.ingest.streaming`) is one transaction of its own and its file's mark
+  the next: killed between the two, the file is read again and the document found unchanged.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from medcite.config import Settings
 from medcite.errors import MedciteError, NotADocumentError, UnsupportedFormatError
-from medcite.ingest.base import Loader, LoadOptions, RecordError
+from medcite.ingest.base import Loader, LoadOptions, RecordError, StreamedDocument
 from medcite.ingest.chunking import build_passages
 from medcite.ingest.formats import detect_format
+from medcite.ingest.guards import DocumentGuard, DocumentRefused, check_file_size
+from medcite.ingest.streaming import write_streamed
 from medcite.store.base import FileMark, PreparedDocument, WriteOutcome
 from medcite.store.sqlite import SQLiteStore
+from medcite.types import Document
 
 
 @dataclass(slots=True)
@@ -42,15 +50,15 @@ class JobReport:
     files: int = 0
     files_read: int = 0
     files_unchanged: int = 0  # finished in an earlier run and not modified since
-    files_skipped: int = 0  # unsupported format or no document inside
+    files_skipped: int = 0  # unsupported format, over a limit, or no document inside
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
     passages: int = 0  # passages written (added or updated documents)
     seconds: float = 0.0
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (where, reason): failed
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # files and documents left out
 
     @property
     def documents(self) -> int:
@@ -66,6 +74,10 @@ class IngestReport:
     @property
     def errors(self) -> list[tuple[str, str]]:
         return [e for job in self.jobs for e in job.errors]
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        return [s for job in self.jobs for s in job.skipped]
 
     @property
     def ok(self) -> bool:
@@ -101,9 +113,8 @@ class _NoProgress:
         pass
 
 
-def fingerprint(path: Path) -> str:
+def fingerprint(st: os.stat_result) -> str:
     """Cheap change detector for a file: size and modification time."""
-    st = path.stat()
     return f"{st.st_size}-{st.st_mtime_ns}"
 
 
@@ -163,67 +174,83 @@ def _ingest_file(
 ) -> None:
     key = str(path.resolve())
     try:
-        fp = fingerprint(path)
+        st = path.stat()
     except OSError as exc:
         _error(store, run_id, jr, key, f"cannot read file: {exc}")
         return
+    fp = fingerprint(st)
     if store.file_done(key, fp):
         jr.files_unchanged += 1
         return
     try:
         loader = job.loader or detect_format(path)
+        if loader.limit_file_size:
+            check_file_size(st.st_size, settings)
+    except DocumentRefused as exc:  # not marked finished: a raised limit reads it next time
+        _skip(jr, key, exc.reason, file=True)
+        return
     except UnsupportedFormatError as exc:
         if job.explicit:
             _error(store, run_id, jr, key, exc.message)
         else:
-            jr.files_skipped += 1
-            jr.skipped.append((key, exc.message))
+            _skip(jr, key, exc.message, file=True)
         return
     except MedciteError as exc:
         _error(store, run_id, jr, key, exc.message)
         return
 
     jr.files_read += 1
+    options = replace(job.options, max_document_bytes=settings.max_document_bytes)
     batch: list[PreparedDocument] = []
     n_docs = 0
+    refused = 0  # documents refused by a limit: the file is not marked finished
 
     def flush(mark: FileMark | None) -> None:
         outcomes = store.write_documents(batch, run_id=run_id, done_file=mark)
         for item, outcome in zip(batch, outcomes, strict=True):
-            if outcome is WriteOutcome.ADDED:
-                jr.added += 1
-                jr.passages += len(item.passages)
-            elif outcome is WriteOutcome.UPDATED:
-                jr.updated += 1
-                jr.passages += len(item.passages)
-            elif outcome is WriteOutcome.UNCHANGED:
-                jr.unchanged += 1
-            else:
-                jr.duplicates += 1
+            _count(jr, outcome, len(item.passages))
         progress.advance(job.label, documents=len(batch))
         batch.clear()
 
+    def mark() -> FileMark | None:
+        return None if refused else FileMark(key, fp, loader.format, n_docs)
+
     try:
-        for item in loader.load(path, job.options):
+        for item in loader.load(path, options):
             if isinstance(item, RecordError):
-                _error(store, run_id, jr, f"{key} ({item.where})", item.reason)
+                if item.skipped:
+                    refused += 1
+                    _skip(jr, f"{key} ({item.where})", item.reason)
+                else:
+                    _error(store, run_id, jr, f"{key} ({item.where})", item.reason)
                 continue
-            body, passages = build_passages(
-                item.sections,
-                min_words=settings.passage_min_words,
-                max_words=settings.passage_max_words,
-            )
-            if not passages:
-                _error(store, run_id, jr, f"{key} ({item.source_id})", "document has no text")
+            where = f"{key} ({item.source_id})"
+            try:
+                if isinstance(item, StreamedDocument):
+                    flush(None)  # its own transaction; the file mark follows it
+                    written = write_streamed(store, item, key, settings, run_id)
+                    has_text = written is not None
+                    if written is not None:
+                        _count(jr, *written)
+                        progress.advance(job.label, documents=1)
+                else:
+                    prepared = _prepare(item, key, settings)
+                    has_text = prepared is not None
+                    if prepared is not None:
+                        batch.append(prepared)
+                        if len(batch) >= settings.ingest_batch_size:
+                            flush(None)
+            except DocumentRefused as exc:
+                refused += 1
+                _skip(jr, where, exc.reason)
                 continue
-            batch.append(PreparedDocument(item, body, passages, file_path=key))
+            if not has_text:
+                _error(store, run_id, jr, where, "document has no text")
+                continue
             n_docs += 1
-            if len(batch) >= settings.ingest_batch_size:
-                flush(None)
     except NotADocumentError as exc:
-        jr.files_skipped += 1
-        jr.skipped.append((key, exc.message))
-        flush(FileMark(key, fp, loader.format, n_docs))
+        _skip(jr, key, exc.message, file=True)
+        flush(mark())
         return
     except MedciteError as exc:
         flush(None)  # keep the good documents read before the fault; the file stays unfinished
@@ -235,8 +262,41 @@ def _ingest_file(
         return
     if n_docs == 0:
         jr.files_skipped += 1
-        jr.skipped.append((key, "no document with text in file"))
-    flush(FileMark(key, fp, loader.format, n_docs))
+        if not refused:
+            jr.skipped.append((key, "no document with text in file"))
+    flush(mark())
+
+
+def _prepare(item: Document, key: str, settings: Settings) -> PreparedDocument | None:
+    """Check a loaded document against the limits and cut it into passages (None: no text)."""
+    guard = DocumentGuard(settings)
+    for section in item.sections:
+        guard.add_text(section.text)
+    guard.close()
+    body, passages = build_passages(
+        item.sections, min_words=settings.passage_min_words, max_words=settings.passage_max_words
+    )
+    guard.add_passages(len(passages))
+    return PreparedDocument(item, body, passages, file_path=key) if passages else None
+
+
+def _count(jr: JobReport, outcome: WriteOutcome, passages: int) -> None:
+    if outcome is WriteOutcome.ADDED:
+        jr.added += 1
+        jr.passages += passages
+    elif outcome is WriteOutcome.UPDATED:
+        jr.updated += 1
+        jr.passages += passages
+    elif outcome is WriteOutcome.UNCHANGED:
+        jr.unchanged += 1
+    else:
+        jr.duplicates += 1
+
+
+def _skip(jr: JobReport, where: str, reason: str, *, file: bool = False) -> None:
+    jr.skipped.append((where, reason))
+    if file:
+        jr.files_skipped += 1
 
 
 def _error(store: SQLiteStore, run_id: int, jr: JobReport, where: str, reason: str) -> None:

@@ -8,8 +8,10 @@ fetched from the public address on first use.
 
 from __future__ import annotations
 
+import errno
 import re
 import shutil
+import socket
 import urllib.error
 import urllib.request
 import zipfile
@@ -172,9 +174,11 @@ def _download(
                     progress(done, total)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         tmp.unlink(missing_ok=True)
+        # One line with the fix: what went wrong, then how to run without the network.
+        folders = ", ".join(mirror_folder(SOURCES[name]) for name in DEFAULT_SOURCES)
         raise SourceUnavailableError(
-            f"cannot download {source.name} from {url}: {exc}",
-            hint="Offline? Point MEDCITE_MIRROR at a local copy laid out like the downloads.",
+            f"cannot download {source.name} from {url} ({download_failure(exc, settings)}); "
+            f"on an offline machine set MEDCITE_MIRROR=/path/to/corpora (a folder with {folders})"
         ) from exc
 
     if source.archive == "zip":
@@ -192,6 +196,30 @@ def _download(
     else:
         tmp.replace(cache / Path(source.mirror_path).name)
     (cache / ".complete").write_text(url + "\n", encoding="utf-8")
+
+
+def mirror_folder(source: NamedSource) -> str:
+    """Where the source sits in a mirror, as a folder: 'medquad/', 'pubmedqa/'."""
+    path = Path(source.mirror_path)
+    return f"{(path.parent if source.archive == 'file' else path).as_posix()}/"
+
+
+def download_failure(exc: BaseException, settings: Settings) -> str:
+    """A short cause for a failed download, instead of urllib's '<urlopen error [Errno -3] ...>'."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}".strip()
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror):
+        return "network unreachable: the host name cannot be resolved"
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {settings.download_timeout_s:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "network unreachable"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) or type(reason).__name__
 
 
 def _safe_extract(zf: zipfile.ZipFile, target: Path) -> None:

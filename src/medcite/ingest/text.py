@@ -156,28 +156,33 @@ def html_blocks(markup: str) -> tuple[str | None, list[Block]]:
     return parser.title, parser.blocks
 
 
+class TextRenderer:
+    """:func:`blocks_to_text` one block at a time, for text that is streamed rather than held."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def render(self, block: Block) -> str:
+        """The block's text with the separator that goes before it ('' for an empty item)."""
+        if block.level == -1:
+            item = block.text.lstrip("-•·* ").strip()
+            if not item:
+                return ""
+            # One newline before an item: the splitter breaks there all the same.
+            out = ("\n" if self.started else "") + "- " + item
+        else:
+            out = ("\n\n" if self.started else "") + block.text
+        self.started = True
+        return out
+
+
 def blocks_to_text(blocks: list[Block]) -> str:
     """Render blocks as plain text: list items as ``- item`` lines, paragraphs blank-line separated.
 
     Headings inside a field (rare) are kept as their own paragraph.
     """
-    parts: list[str] = []
-    prev_item = False
-    for block in blocks:
-        if block.level == -1:
-            item = block.text.lstrip("-•·* ").strip()
-            if not item:
-                continue
-            text = "- " + item
-            if prev_item:
-                parts.append("\n" + text)
-            else:
-                parts.append(("\n" if parts else "") + text)
-            prev_item = True
-        else:
-            parts.append(("\n\n" if parts else "") + block.text)
-            prev_item = False
-    return "".join(parts).strip()
+    renderer = TextRenderer()
+    return "".join(renderer.render(block) for block in blocks).strip()
 
 
 def html_to_text(markup: str) -> str:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medcite.config import Settings
-from medcite.index.dense import DenseIndex
 from medcite.index.keyword import KeywordIndex
 from medcite.index.updater import update_keyword_index
 from medcite.retrieve.fusion import diversify, evidence_multiplier, reciprocal_rank_fusion
 from medcite.retrieve.keyword import validate_query
-from medcite.retrieve.query import QueryAnalysis, Vocabulary, analyse
+from medcite.retrieve.query import QueryAnalysis, analyse
+from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Evidence, EvidenceLevel, Intent
+
+if TYPE_CHECKING:  # numpy and the dense index load only when the store has vectors
+    from medcite.index.dense import DenseIndex
 
 OVERFETCH = 5  # candidates per list = k * OVERFETCH
 
@@ -55,14 +58,16 @@ class HybridRetriever:
         dense = None
         # Without the dense extra installed, stored vectors are ignored: keyword only. So are
         # vectors of an earlier embedding model (until `medcite index --dense` replaces them).
-        if all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx")):
+        # A store without vectors (the default) never imports numpy or the model.
+        dense_installed = all(
+            importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx")
+        )
+        if dense_installed and store.has_vectors():
+            from medcite.index.dense import DenseIndex
             from medcite.index.embed import MiniLMEmbedder
 
             embedder = MiniLMEmbedder()
-            has_vectors = store.conn.execute(
-                "SELECT 1 FROM passage_vectors WHERE model = ? LIMIT 1", (embedder.name,)
-            ).fetchone()
-            if has_vectors:
+            if store.has_vectors(embedder.name):
                 dense = DenseIndex(store, embedder)
         return cls(store, settings, dense, Vocabulary(store))
 

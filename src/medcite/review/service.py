@@ -27,6 +27,7 @@ from medcite.review.workflow import (
     Action,
     can_see_unpublished,
     next_status,
+    not_allowed,
     review_due,
     status_after_edit,
 )
@@ -486,7 +487,7 @@ def _require(user: User | None, roles: set[Role], what: str) -> None:
     if user is None:
         raise AuthenticationError(f"sign in to {what}")
     if user.role not in roles:
-        raise PermissionDeniedError(f"a {user.role.value} may not {what}")
+        raise not_allowed(user.role, what)
 
 
 def _clean_title(title: str) -> str:

@@ -54,13 +54,23 @@ TRANSITIONS: dict[Action, Transition] = {
 EDITABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.APPROVED})
 
 
+def with_article(role: Role) -> str:
+    """The role with its indefinite article, for messages: "an editor", "a reviewer"."""
+    return f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value}"
+
+
+def not_allowed(role: Role, what: str) -> PermissionDeniedError:
+    """The refusal of a known caller whose role does not allow ``what``."""
+    return PermissionDeniedError(f"{with_article(role)} may not {what}")
+
+
 def next_status(status: ArticleStatus, action: Action, role: Role | None) -> ArticleStatus:
     """The state after ``action``; raises if ``role`` may not do it or the state does not allow it."""
     rule = TRANSITIONS[action]
     if role is None:
         raise AuthenticationError(f"sign in to {action.value} articles")
     if role not in rule.roles:
-        raise PermissionDeniedError(f"a {role} may not {action.value} articles")
+        raise not_allowed(role, f"{action.value} articles")
     if status not in rule.sources:
         allowed = ", ".join(sorted(s.value for s in rule.sources))
         raise ConflictError(
@@ -74,7 +84,7 @@ def status_after_edit(status: ArticleStatus, role: Role | None) -> ArticleStatus
     if role is None:
         raise AuthenticationError("sign in to edit articles")
     if role not in EDITORS:
-        raise PermissionDeniedError(f"a {role} may not edit articles")
+        raise not_allowed(role, "edit articles")
     if status not in EDITABLE:
         raise ConflictError(
             f"cannot edit an article that is {status.value}",

@@ -24,11 +24,26 @@ from medcite.store.base import (
     WriteOutcome,
 )
 from medcite.store.migrate import migrate
-from medcite.types import Answer, DocType, EvidenceLevel, Passage, StoredDocument, stable_json
+from medcite.types import (
+    Answer,
+    DocType,
+    Document,
+    EvidenceLevel,
+    Passage,
+    StoredDocument,
+    stable_json,
+)
 
+# A streamed body is stored as UTF-8 bytes (store/streamed.py): every body is read as text.
 _DOC_COLUMNS = (
     "id, source, source_id, title, url, doc_type, evidence_level, year, organisation, journal, "
-    "licence, language, focus, synonyms, mesh_terms, cuis, meta, body, content_hash"
+    "licence, language, focus, synonyms, mesh_terms, cuis, meta, CAST(body AS TEXT) AS body, "
+    "content_hash"
+)
+# The passage row, shared with the streamed writer (store/streamed.py).
+PASSAGE_INSERT = (
+    "INSERT INTO passages(document_id, ord, section, text, char_start, char_end, meta) "
+    "VALUES (?,?,?,?,?,?,?)"
 )
 
 
@@ -132,20 +147,7 @@ class SQLiteStore:
             if dup is not None:
                 return WriteOutcome.DUPLICATE
         values = (
-            doc.title,
-            doc.url,
-            doc.doc_type.value,
-            int(doc.evidence_level),
-            doc.year,
-            doc.organisation,
-            doc.journal,
-            doc.licence,
-            doc.language,
-            doc.focus,
-            stable_json(doc.synonyms),
-            stable_json(doc.mesh_terms),
-            stable_json(doc.cuis),
-            stable_json(doc.meta),
+            *document_fields(doc),
             item.body,
             item.content_hash,
             item.record_hash,
@@ -174,22 +176,7 @@ class SQLiteStore:
                 (*values, document_id),
             )
             outcome = WriteOutcome.UPDATED
-        cur.executemany(
-            "INSERT INTO passages(document_id, ord, section, text, char_start, char_end, meta) "
-            "VALUES (?,?,?,?,?,?,?)",
-            [
-                (
-                    document_id,
-                    p.ord,
-                    p.section,
-                    p.text,
-                    p.char_start,
-                    p.char_end,
-                    stable_json(p.meta),
-                )
-                for p in item.passages
-            ],
-        )
+        cur.executemany(PASSAGE_INSERT, passage_rows(document_id, item.passages))
         return outcome
 
     # -- ingest bookkeeping ----------------------------------------------------------------
@@ -271,6 +258,33 @@ class SQLiteStore:
         row = self.conn.execute("SELECT count(*) FROM passage_vectors WHERE model = ?", (model,))
         return int(row.fetchone()[0])
 
+    def has_vectors(self, model: str | None = None) -> bool:
+        """Whether any passage has a dense vector (of ``model``, when given)."""
+        if model is None:
+            row = self.conn.execute("SELECT 1 FROM passage_vectors LIMIT 1").fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT 1 FROM passage_vectors WHERE model = ? LIMIT 1", (model,)
+            ).fetchone()
+        return row is not None
+
+    def topic_names(self) -> list[tuple[str, list[str]]]:
+        """(focus, synonyms) of every distinct topic the documents are about."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT focus, synonyms FROM documents WHERE focus IS NOT NULL"
+        ).fetchall()
+        return [(str(r[0]), list(json.loads(r[1]))) for r in rows]
+
+    def content_stamp(self) -> str:
+        """A value that changes whenever documents are added, changed or removed (a changed
+        document gets new passages; a removed one leaves passage tombstones): the key of caches
+        derived from the documents."""
+        row = self.conn.execute(
+            "SELECT (SELECT count(*) FROM documents), (SELECT coalesce(max(id), 0) FROM passages), "
+            "(SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'passage_tombstones')"
+        ).fetchone()
+        return f"{row[0]}-{row[1]}-{row[2]}"
+
     def document_ids_with_focus(self, focus: str) -> set[int]:
         """Documents whose topic is ``focus`` (a MedQuAD focus, a guideline's condition)."""
         rows = self.conn.execute("SELECT id FROM documents WHERE focus = ?", (focus,))
@@ -289,7 +303,11 @@ class SQLiteStore:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        columns = _DOC_COLUMNS if with_body else _DOC_COLUMNS.replace(" body,", " '' AS body,")
+        columns = (
+            _DOC_COLUMNS
+            if with_body
+            else _DOC_COLUMNS.replace(" CAST(body AS TEXT) AS body,", " '' AS body,")
+        )
         rows = self.conn.execute(
             f"SELECT {columns} FROM documents WHERE id IN ({marks})", list(ids)
         ).fetchall()
@@ -432,6 +450,34 @@ class SQLiteStore:
                 about = [r[4], r[5] or "", *json.loads(r[6])]
                 yield IndexRow(r[0], r[1], r[2] or "", r[3], " ; ".join(a for a in about if a))
             last = rows[-1][0]
+
+
+def document_fields(doc: Document) -> tuple[Any, ...]:
+    """Values of the documents columns title .. meta, in that order."""
+    return (
+        doc.title,
+        doc.url,
+        doc.doc_type.value,
+        int(doc.evidence_level),
+        doc.year,
+        doc.organisation,
+        doc.journal,
+        doc.licence,
+        doc.language,
+        doc.focus,
+        stable_json(doc.synonyms),
+        stable_json(doc.mesh_terms),
+        stable_json(doc.cuis),
+        stable_json(doc.meta),
+    )
+
+
+def passage_rows(document_id: int | None, passages: Sequence[Passage]) -> list[tuple[Any, ...]]:
+    """Parameters of PASSAGE_INSERT for each passage."""
+    return [
+        (document_id, p.ord, p.section, p.text, p.char_start, p.char_end, stable_json(p.meta))
+        for p in passages
+    ]
 
 
 def _row_to_document(row: sqlite3.Row) -> StoredDocument:

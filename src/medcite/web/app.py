@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from medcite import __version__
@@ -47,6 +48,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(api.router)
     pages.install(app)
     static = resources.files("medcite.web").joinpath("static")
+    icon = str(static.joinpath("favicon.svg"))
+
+    # Pages link the icon, but browsers and tools still ask for /favicon.ico by name.
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(
+            icon, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"}
+        )
+
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -1,34 +1,41 @@
-"""CLI commands of the web side: ``medcite serve``, ``medcite users ...``, ``medcite tokens ...``."""
+"""CLI commands of the web side: ``medcite serve``, ``medcite users ...``, ``medcite tokens ...``.
 
-from __future__ import annotations
+Like medcite.cli (see there): no postponed annotations, heavy imports inside the commands.
+"""
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from medcite.config import Settings, get_settings
 from medcite.errors import InvalidRequestError
-from medcite.review.service import ReviewStore
-from medcite.store.sqlite import SQLiteStore
-from medcite.types import Role
+from medcite.kinds import Role
+from medcite.terminal import Guard, PrintJson, err, escape, out, read_settings
 
-T = TypeVar("T")
-Guard = Callable[[Callable[[], T]], T]
+# The store, the review service and the server are imported by the commands that use them (a
+# fast `medcite --help`).
+if TYPE_CHECKING:
+    from rich.table import Table
 
-out = Console()
-err = Console(stderr=True)
+    from medcite.config import Settings
+    from medcite.review.service import ReviewStore
+
+
+def _table(*headers: str) -> "Table":
+    from rich.table import Table
+
+    return Table(*headers)
 
 
 @contextmanager
-def _review(settings: Settings) -> Iterator[ReviewStore]:
+def _review(settings: "Settings") -> "Iterator[ReviewStore]":
     """The review store of ``settings``, closed afterwards."""
+    from medcite.review.service import ReviewStore
+    from medcite.store.sqlite import SQLiteStore
+
     with SQLiteStore(settings.db_path) as store:
         yield ReviewStore(store.conn, review_interval_days=settings.review_interval_days)
 
@@ -43,7 +50,7 @@ def _password(from_stdin: bool, prompt: bool) -> str | None:
     return None
 
 
-def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], None]) -> None:
+def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None:
     """Add the web and account commands to the main CLI."""
 
     @app.command()
@@ -58,14 +65,14 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         """Serve the web app and the JSON API (OpenAPI at /openapi.json)."""
         import uvicorn
 
-        settings = get_settings()
+        settings = guard(read_settings)
         if not settings.db_path.exists():
-            err.print(
+            err().print(
                 "[yellow]warning:[/yellow] no store yet; the server will answer 503 until "
                 "`medcite ingest --default` has run."
             )
         os.environ.setdefault("MEDCITE_HOME", str(settings.home))
-        err.print(f"medcite serving on http://{host}:{port}/ (store {settings.db_path})")
+        err().print(f"medcite serving on http://{host}:{port}/ (store {settings.db_path})")
         uvicorn.run(
             "medcite.web.app:create_app",
             factory=True,
@@ -78,7 +85,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         )
 
     users = typer.Typer(
-        help="Manage user accounts (editors, reviewers, admins).", no_args_is_help=True
+        help="Manage user accounts (readers, editors, reviewers, admins).", no_args_is_help=True
     )
     tokens = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
     app.add_typer(users, name="users")
@@ -88,8 +95,9 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
     def users_add(
         name: Annotated[str, typer.Argument(help="Login name.")],
         role: Annotated[
-            Role, typer.Option(help="reader, editor, reviewer or admin.")
-        ] = Role.EDITOR,
+            Role,
+            typer.Option(help="What the user may do; reader, the least privilege, unless named."),
+        ] = Role.READER,
         display_name: Annotated[
             str | None, typer.Option(help="Name shown as author or reviewer.")
         ] = None,
@@ -101,8 +109,9 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
-        """Add a user. Prompts for a password unless --password-stdin or --no-password."""
-        settings = get_settings()
+        """Add a user (a reader unless --role says otherwise). Prompts for a password unless
+        --password-stdin or --no-password."""
+        settings = guard(read_settings)
         password = _password(password_stdin, prompt=not no_password)
 
         def body() -> dict[str, Any]:
@@ -114,14 +123,14 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         if as_json:
             print_json(user)
         else:
-            out.print(f"Added {escape(user['name'])} ({user['role']}).")
+            out().print(f"Added {escape(user['name'])} ({user['role']}).")
 
     @users.command("list")
     def users_list(
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """List users."""
-        settings = get_settings()
+        settings = guard(read_settings)
 
         def body() -> list[dict[str, Any]]:
             with _review(settings) as review:
@@ -131,7 +140,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         if as_json:
             print_json(rows)
             return
-        table = Table("name", "display name", "role", "disabled", "created")
+        table = _table("name", "display name", "role", "disabled", "created")
         for u in rows:
             table.add_row(
                 escape(u["name"]),
@@ -140,7 +149,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
                 "yes" if u["disabled"] else "",
                 (u["created_at"] or "")[:10],
             )
-        out.print(table)
+        out().print(table)
 
     @users.command("passwd")
     def users_passwd(
@@ -150,7 +159,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         ] = False,
     ) -> None:
         """Set a user's password."""
-        settings = get_settings()
+        settings = guard(read_settings)
         password = _password(password_stdin, prompt=True) or ""
 
         def body() -> None:
@@ -158,7 +167,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
                 review.set_password(name, password)
 
         guard(body)
-        out.print(f"Password of {escape(name)} changed.")
+        out().print(f"Password of {escape(name)} changed.")
 
     @users.command("disable")
     def users_disable(
@@ -166,14 +175,14 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         enable: Annotated[bool, typer.Option("--enable", help="Re-enable instead.")] = False,
     ) -> None:
         """Disable (or re-enable) a user; their sessions end and tokens stop working."""
-        settings = get_settings()
+        settings = guard(read_settings)
 
         def body() -> None:
             with _review(settings) as review:
                 review.set_disabled(name, not enable)
 
         guard(body)
-        out.print(f"{escape(name)} {'enabled' if enable else 'disabled'}.")
+        out().print(f"{escape(name)} {'enabled' if enable else 'disabled'}.")
 
     @tokens.command("create")
     def tokens_create(
@@ -182,7 +191,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Create an API token. It is printed once; only its hash is stored."""
-        settings = get_settings()
+        settings = guard(read_settings)
 
         def body() -> str:
             with _review(settings) as review:
@@ -192,7 +201,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         if as_json:
             print_json({"user": user, "label": label, "token": token})
             return
-        err.print("Keep this token secret; it is shown only now:")
+        err().print("Keep this token secret; it is shown only now:")
         sys.stdout.write(token + "\n")
 
     @tokens.command("list")
@@ -201,7 +210,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """List tokens (ids, prefixes and use; never the secrets)."""
-        settings = get_settings()
+        settings = guard(read_settings)
 
         def body() -> list[dict[str, Any]]:
             with _review(settings) as review:
@@ -211,7 +220,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
         if as_json:
             print_json(rows)
             return
-        table = Table("id", "user", "label", "prefix", "created", "last used", "revoked")
+        table = _table("id", "user", "label", "prefix", "created", "last used", "revoked")
         for t in rows:
             table.add_row(
                 str(t["id"]),
@@ -222,14 +231,14 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
                 (t["last_used_at"] or "")[:16],
                 (t["revoked_at"] or "")[:10],
             )
-        out.print(table)
+        out().print(table)
 
     @tokens.command("revoke")
     def tokens_revoke(
         token_id: Annotated[int, typer.Argument(help="Token id (see tokens list).")],
     ) -> None:
         """Revoke a token."""
-        settings = get_settings()
+        settings = guard(read_settings)
 
         def body() -> None:
             if token_id < 1:
@@ -238,4 +247,4 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: Callable[[Any], No
                 review.revoke_token(token_id)
 
         guard(body)
-        out.print(f"Token {token_id} revoked.")
+        out().print(f"Token {token_id} revoked.")

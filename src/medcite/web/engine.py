@@ -19,6 +19,7 @@ from medcite.review.editing import drop_items
 from medcite.review.service import ReviewStore
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Answer, Article, Audience, Passage, User
+from medcite.web.throttle import LoginThrottle
 
 
 class ServiceUnavailableError(MedciteError):
@@ -38,6 +39,7 @@ class Engine:
         )
         self.compose_lock = threading.Lock()
         self.review_lock = threading.RLock()
+        self.login_throttle = LoginThrottle.from_settings(settings)
         self._composer: Composer | None = None
 
     # -- readiness -------------------------------------------------------------------------

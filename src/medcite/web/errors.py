@@ -1,7 +1,8 @@
 """One error shape for every failed request, and no stack traces to clients.
 
 API routes (``/api/...``, health checks) answer ``{"error": {"code", "message", "status"[,
-"hint"][, "details"]}}``; pages answer an HTML error page with the same status.
+"hint"][, "details"]}}``; pages answer an HTML error page with the same status. A 429 carries
+``Retry-After`` either way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from medcite.errors import MedciteError
+from medcite.errors import MedciteError, TooManyAttemptsError
 
 log = logging.getLogger("medcite.web")
 
@@ -57,15 +58,19 @@ def error_response(
     message: str,
     hint: str | None = None,
     details: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 and wants_json(request) else None
+    headers = dict(headers or {})
+    if status == 401 and wants_json(request):
+        headers["WWW-Authenticate"] = "Bearer"
     if wants_json(request):
         return JSONResponse(error_body(status, code, message, hint, details), status, headers)
     renderer = getattr(request.app.state, "render_error", None)
     if renderer is not None:
         rendered: Response = renderer(request, status, message, hint)
+        rendered.headers.update(headers)
         return rendered
-    return HTMLResponse(f"<h1>{status}</h1>", status)  # pragma: no cover - app always sets one
+    return HTMLResponse(f"<h1>{status}</h1>", status, headers)  # pragma: no cover - always set
 
 
 def _validation_details(exc: RequestValidationError) -> tuple[str, str, list[dict[str, Any]]]:
@@ -84,7 +89,10 @@ def install_error_handlers(app: FastAPI) -> None:
         status = exc.http_status
         if status >= 500:
             log.error("%s: %s", exc.code, exc.message)
-        return error_response(request, status, exc.code, exc.message, exc.hint)
+        headers = None
+        if isinstance(exc, TooManyAttemptsError):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return error_response(request, status, exc.code, exc.message, exc.hint, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

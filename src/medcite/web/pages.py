@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from medcite.compose.render_text import (
     BOTTOM_LINE_HEADING,
@@ -31,7 +32,12 @@ from medcite.compose.render_text import (
     safe_url,
     source_year,
 )
-from medcite.errors import AuthenticationError, InvalidRequestError, MedciteError
+from medcite.errors import (
+    AuthenticationError,
+    InvalidRequestError,
+    MedciteError,
+    TooManyAttemptsError,
+)
 from medcite.review.editing import item_refs
 from medcite.review.workflow import TRANSITIONS, Action, can_see_unpublished
 from medcite.types import Answer, ArticleStatus, Audience, ReviewComment, Role
@@ -43,6 +49,7 @@ from medcite.web.security import (
     Identity,
     check_csrf,
     identify,
+    password_sign_in,
     require_role,
 )
 
@@ -328,18 +335,26 @@ def install(app: FastAPI) -> None:
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request, next: str = "/") -> Response:
-        return render(request, "login.html", {"next": _local_path(next), "failed": False})
+        return render(request, "login.html", {"next": _local_path(next)})
 
     @app.post("/login", include_in_schema=False)
     async def login(request: Request) -> Response:
         engine, _, form = await _checked_form(request)
         target = _local_path(_field(form, "next"))
+        name = _field(form, "name")
         try:
-            with engine.review_lock:
-                user = engine.review.check_password(_field(form, "name"), _field(form, "password"))
-                secret, _ = engine.review.create_session(user)
+            # scrypt takes ~0.1 s: off the event loop, so other requests are not held up.
+            secret = await run_in_threadpool(
+                password_sign_in, request, engine, name, _field(form, "password")
+            )
+        except TooManyAttemptsError as exc:
+            error = exc.message[:1].upper() + exc.message[1:] + "."  # the API's words, as prose
+            context = {"next": target, "error": error, "name": name}
+            response = render(request, "login.html", context, status_code=429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except AuthenticationError:
-            context = {"next": target, "failed": True, "name": _field(form, "name")}
+            context = {"next": target, "error": "Wrong user name or password.", "name": name}
             return render(request, "login.html", context, status_code=401)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(

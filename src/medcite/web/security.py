@@ -3,7 +3,8 @@
 Browser sessions are cookie-based, so every state-changing request made with one must prove it
 came from our own page: forms carry the session's CSRF token, scripts send it as
 ``X-CSRF-Token``. Token requests carry no ambient authority and need no CSRF check. Signed-out
-forms (sign-in) use a double-submit cookie.
+forms (sign-in) use a double-submit cookie. Password sign-ins are throttled per account name
+and client address (web/throttle.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from medcite.errors import AuthenticationError, MedciteError, PermissionDeniedError
+from medcite.errors import AuthenticationError, MedciteError, TooManyAttemptsError
 from medcite.review.credentials import new_secret, same_secret
+from medcite.review.workflow import not_allowed
 from medcite.types import Role, User
 from medcite.web.engine import Engine
 
@@ -91,5 +93,28 @@ def require_role(identity: Identity, *roles: Role) -> User:
     if identity.user is None:
         raise AuthenticationError("sign in first")
     if identity.user.role not in roles:
-        raise PermissionDeniedError(f"a {identity.user.role.value} may not do this")
+        raise not_allowed(identity.user.role, "do this")
     return identity.user
+
+
+def client_address(request: Request) -> str:
+    """The peer that connected (uvicorn runs without proxy headers: behind a proxy, the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def password_sign_in(request: Request, engine: Engine, name: str, password: str) -> str:
+    """Check a password and open a browser session; returns the session's secret.
+
+    Throttled per account name and client address: while either is locked out this raises
+    :class:`TooManyAttemptsError` before the password is looked at. A wrong name or password
+    raises :class:`AuthenticationError` and counts as a failure; a right one resets both counts.
+    """
+    address = client_address(request)
+    wait = engine.login_throttle.attempt(name, address)
+    if wait:
+        raise TooManyAttemptsError(wait)
+    with engine.review_lock:
+        user = engine.review.check_password(name, password)
+        secret, _ = engine.review.create_session(user)
+    engine.login_throttle.succeeded(name, address)
+    return secret

@@ -1,0 +1,163 @@
+"""CLI commands of evaluation: ``medcite eval retrieval`` and ``medcite eval answers``.
+
+Like medcite.cli (see there): no postponed annotations, heavy imports inside the commands.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medcite.errors import MedciteError
+from medcite.terminal import Guard, PrintJson, compact_table, err, out, read_settings
+
+
+def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None:
+    """Add the ``eval`` commands to the main CLI."""
+    eval_app = typer.Typer(
+        help="Measure retrieval and answers on benchmark sets.", no_args_is_help=True
+    )
+    app.add_typer(eval_app, name="eval")
+
+    @eval_app.command("retrieval")
+    def eval_retrieval(
+        dataset: Annotated[str, typer.Option(help="nfcorpus or bioasq.")],
+        data: Annotated[Path, typer.Option(help="Folder holding the dataset files.")],
+        systems: Annotated[
+            str,
+            typer.Option(
+                help="Comma-separated: bm25, bm25_qe, bm25_prf, rank_bm25, dense, hybrid, hybrid_prf."
+            ),
+        ] = "bm25,bm25_qe,rank_bm25,dense,hybrid",
+        split: Annotated[
+            str | None,
+            typer.Option(
+                help="nfcorpus: dev|test (test); bioasq: dev (7B-9B)|test (10B-11B)|all (all)."
+            ),
+        ] = None,
+        limit: Annotated[
+            int | None, typer.Option(help="Evaluate only the first N queries.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """nDCG@10, recall@10 and MRR of our retrievers and baselines, in one run."""
+
+        from medcite.eval.datasets import load_dataset
+        from medcite.eval.retrieval import SYSTEMS, evaluate
+
+        settings = guard(read_settings)
+        chosen = tuple(s.strip() for s in systems.split(",") if s.strip())
+
+        def body() -> list[dict[str, float | str]]:
+            unknown = [s for s in chosen if s not in SYSTEMS]
+            if unknown:
+                raise MedciteError(
+                    f"unknown system(s): {', '.join(unknown)}", hint="Known: " + ", ".join(SYSTEMS)
+                )
+            ds = load_dataset(dataset, data, split)
+            if limit is not None:
+                keep = list(ds.queries)[:limit]
+                ds.queries = {q: ds.queries[q] for q in keep}
+                ds.qrels = {q: ds.qrels[q] for q in keep}
+            err().print(f"{ds.name}: {len(ds.corpus):,} documents, {len(ds.queries):,} queries")
+            results = evaluate(ds, chosen, cache=settings.home / "eval-cache")
+            return [r.summary() for r in results]
+
+        rows = guard(body)
+        if as_json:
+            print_json({"dataset": dataset, "results": rows})
+            return
+        table = compact_table(f"Retrieval on {dataset}")
+        for col in rows[0] if rows else []:
+            name = col.replace("_", " ")
+            table.add_column(name, justify="left" if col == "system" else "right", no_wrap=True)
+        for row in rows:
+            table.add_row(*(str(v) for v in row.values()))
+        out().print(table)
+
+    @eval_app.command("answers")
+    def eval_answers(
+        data: Annotated[
+            Path, typer.Option(help="Dataset folder (for --agreement: the MedLFQA folder).")
+        ],
+        dataset: Annotated[
+            str | None,
+            typer.Option(help="medlfqa-liveqa, medlfqa-medication or liveqa-trec2017."),
+        ] = None,
+        systems: Annotated[
+            str, typer.Option(help="Comma-separated: medcite, top5.")
+        ] = "medcite,top5",
+        limit: Annotated[
+            int | None, typer.Option(help="Evaluate only the first N questions.")
+        ] = None,
+        agreement: Annotated[
+            bool,
+            typer.Option(
+                "--agreement", help="Report the key-fact judge's agreement with the hand labels."
+            ),
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Key-fact recall, length, support, abstention, reading grade and latency of answers."""
+
+        from medcite.console import RichIngestProgress
+        from medcite.eval.answers import (
+            build_systems,
+            evaluate_answers,
+            label_agreement,
+            load_answer_dataset as load_answers,
+        )
+        from medcite.eval.keyfacts import KeyFactJudge
+        from medcite.store.sqlite import SQLiteStore
+
+        settings = guard(read_settings)
+        chosen = [s.strip() for s in systems.split(",") if s.strip()]
+
+        def body() -> dict[str, Any]:
+            with SQLiteStore(settings.db_path) as store:
+                if agreement:
+                    return label_agreement(store, data).to_dict()
+                if dataset is None:
+                    raise MedciteError("--dataset is required", hint="Or pass --agreement.")
+                questions = load_answers(dataset, data)[:limit]
+                runners = build_systems(chosen, store, settings)
+                err().print(f"{dataset}: {len(questions):,} questions")
+                with RichIngestProgress(err()) as progress:
+                    for name in runners:
+                        progress.start_job(name, len(questions), unit="questions")
+
+                    def tick(system: str, done: int, total: int) -> None:
+                        progress.advance(system, files=1)
+                        if done == total:
+                            progress.end_job(system)
+
+                    reports = evaluate_answers(
+                        questions, runners, judge=KeyFactJudge(), progress=tick
+                    )
+                return {"dataset": dataset, "results": [r.summary() for r in reports]}
+
+        result = guard(body)
+        if as_json:
+            print_json(result)
+            return
+        if agreement:
+            t, missing = result["thresholds"], result["missing_passages"]
+            out().print(
+                f"Key-fact judge vs hand labels: n={result['n']} ({result['positives']} covered), "
+                f"accuracy {result['accuracy']:.3f}, precision {result['precision']:.3f}, "
+                f"recall {result['recall']:.3f}, Cohen's kappa {result['kappa']:.3f}"
+                + (f"; {missing} labelled passages not in this store" if missing else "")
+                + f"\n[dim]covered when cos >= {t['cos_min']} and overlap >= {t['overlap_min']}, "
+                f"or overlap >= {t['overlap_alone']} with >= {t['min_words_alone']} content words[/dim]"
+            )
+            return
+        rows = result["results"]
+        table = compact_table(f"Answers on {dataset} (recall: key facts covered)")
+        headers = {"questions": "n", "key_fact_recall": "recall", "support_rate": "support"}
+        headers |= {"abstention_rate": "abstained", "reading_grade": "grade"}
+        for col in rows[0] if rows else []:
+            name = headers.get(col, col.replace("_", " "))
+            table.add_column(name, justify="left" if col == "system" else "right", no_wrap=True)
+        for row in rows:
+            table.add_row(*("—" if v is None else str(v) for v in row.values()))
+        out().print(table)
