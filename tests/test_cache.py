@@ -58,3 +58,15 @@ def test_a_file_in_the_way_of_the_folder_costs_speed_not_the_value(tmp_path: Pat
 def test_no_path_means_no_cache(tmp_path: Path) -> None:
     assert cache.cached(None, "k", lambda: 3) == 3
     assert list(tmp_path.iterdir()) == []
+
+
+def test_each_installation_keeps_its_own_file(tmp_path: Path) -> None:
+    """Two virtualenvs sharing a cache folder must not rebuild each other's file at every
+    start: the file name carries where its sources are."""
+    mine = cache.cache_path(tmp_path, "table", "/venv-a/lib/data.bin")
+    theirs = cache.cache_path(tmp_path, "table", "/venv-b/lib/data.bin")
+    assert mine != theirs and mine.parent == theirs.parent == tmp_path
+    assert mine == cache.cache_path(tmp_path, "table", "/venv-a/lib/data.bin")
+    cache.cached(mine, "k", lambda: "a")
+    cache.cached(theirs, "k", lambda: "b")
+    assert cache.load(mine, "k") == "a" and cache.load(theirs, "k") == "b"

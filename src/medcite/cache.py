@@ -30,6 +30,14 @@ def source_digest(*paths: Path | str) -> str:
     return h.hexdigest()[:16]
 
 
+def cache_path(directory: Path, stem: str, *origin: object) -> Path:
+    """The file for ``stem`` built from files at ``origin`` (their paths): two installations
+    sharing one cache directory (a project's virtualenv and a wheel install) keep a file each
+    instead of rebuilding each other's at every start."""
+    where = hashlib.sha256("\0".join(str(o) for o in origin).encode()).hexdigest()[:10]
+    return directory / f"{stem}-{where}.pickle"
+
+
 def load(path: Path, key: str) -> object | None:
     """The cached value at ``path`` when its key is ``key``; None when missing, stale or unreadable."""
     try:

@@ -85,7 +85,7 @@ def _patterns() -> tuple[Patterns, int]:
 
     stat = path.stat()
     key = f"{path}-{stat.st_size}-{stat.st_mtime_ns}"
-    cache_file = get_settings().model_cache / "hyph_en_US.pickle"
+    cache_file = disk_cache.cache_path(get_settings().model_cache, "hyph_en_US", path)
     patterns = disk_cache.cached(cache_file, key, build)
     return patterns, max((len(k) for k in patterns), default=0)
 

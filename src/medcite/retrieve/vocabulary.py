@@ -247,7 +247,9 @@ def _builder_key() -> str:
 def _mesh_tables() -> _MeshTables:
     from medcite.config import get_settings
 
-    path = get_settings().model_cache / "mesh-vocabulary.pickle"
+    path = cache.cache_path(
+        get_settings().model_cache, "mesh-vocabulary", __file__, _mesh_data_path()
+    )
     return cache.cached(path, _builder_key(), _build_mesh_tables)
 
 
