@@ -35,6 +35,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench_answers import bench_answers as answers_section
 from bench_ingest_rss import bench_large_file  # scripts/ is on sys.path: this file's folder
 from bench_process import run_process
 from bench_startup import bench_startup
@@ -361,65 +362,14 @@ def bench_latency(mirror: Path) -> str:
     )
 
 
-ANSWER_DATASETS = (
-    ("medlfqa-liveqa", "medlfqa"),
-    ("medlfqa-medication", "medlfqa"),
-    ("liveqa-trec2017", "liveqa-trec2017"),
-)
-
-
 def bench_answers(mirror: Path, shared: Path, limit: int | None) -> str:
-    """Composed answers vs the top-5-passages baseline: key-fact recall, support, abstention,
-    reading grade and warm latency, per dataset, in one process over the default corpus."""
-    import numpy as np
-
-    from medcite.eval.answers import build_systems, evaluate_answers, load_answer_dataset
-    from medcite.eval.keyfacts import KeyFactJudge
-    from medcite.store.sqlite import SQLiteStore
-
+    """medcite against top5 and the length-matched baselines (scripts/bench_answers.py), over a
+    freshly ingested default corpus."""
     home = Path(tempfile.mkdtemp(prefix="medcite-bench-ans-"))
     try:
         run_ingest_process(home, mirror)
-        settings = Settings(home=home, mirror=mirror)
-        rows = []
-        latencies: list[float] = []
-        with SQLiteStore(settings.db_path) as store:
-            systems = build_systems(["medcite", "top5"], store, settings)
-            judge = KeyFactJudge()
-            for name, folder in ANSWER_DATASETS:
-                questions = load_answer_dataset(name, shared / "bench" / folder)[:limit]
-                for report in evaluate_answers(questions, systems, judge=judge):
-                    summary = report.summary()
-                    rows.append((name, summary))
-                    if report.system == "medcite":
-                        latencies += [r.answer.latency_ms for r in report.results]
-        by = {(d, s["system"]): s for d, s in rows}
-        lines = [
-            f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; default corpus, patient "
-            "audience, warm, in-process. Judge: `medcite.eval.keyfacts` (MiniLM cosine + "
-            "content-word overlap; agreement with the hand-labelled sample in docs/answers.md). "
-            "Baseline `top5`: the top-5 retrieved passages concatenated (naive RAG).",
-            "",
-            "| dataset | system | questions | key-fact recall | ratio to top5 | words | support | abstained | reading grade | p50 / p95 ms |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for (dataset, system), s in by.items():
-            base = by[(dataset, "top5")]["key_fact_recall"] or 1e-9
-            support = "-" if s["support_rate"] is None else f"{s['support_rate']:.0%}"
-            lines.append(
-                f"| {dataset} | {system} | {s['questions']} | {s['key_fact_recall']:.3f} | "
-                f"{s['key_fact_recall'] / base:.2f}x | {s['words'] or 0:.0f} | {support} | "
-                f"{s['abstention_rate']:.0%} | {s['reading_grade'] or 0:.1f} | "
-                f"{s['p50_ms']:.0f} / {s['p95_ms']:.0f} |"
-            )
-        lat = np.array(latencies)
-        lines += [
-            "",
-            f"`medcite ask` composer over all {len(lat)} questions, warm: p50 "
-            f"{np.percentile(lat, 50):.0f} ms, p95 {np.percentile(lat, 95):.0f} ms "
-            "(retrieve + compose + verify; targets 300 ms / 1 s).",
-        ]
-        return "\n".join(lines)
+        header = f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}"
+        return answers_section(home, mirror, shared, header, limit)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -17,13 +17,12 @@ from medcite.eval.answers import (
     BenchmarkDataError,
     SystemAnswer,
     evaluate_answers,
-    label_agreement,
     load_answer_dataset,
-    load_labels,
     medcite_system,
     top5_system,
 )
 from medcite.eval.keyfacts import KeyFactJudge
+from medcite.eval.labels import label_agreement, load_labels
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Answer, AnswerItem, AnswerSection, Intent, Summary
 from tests.conftest import ingest_folder

@@ -29,7 +29,6 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +37,16 @@ from defusedxml import ElementTree
 
 from medcite.config import Settings
 from medcite.errors import MedciteError
+from medcite.eval.baselines import (
+    LengthBudget,
+    SentenceRanker,
+    length_matched_system,
+    minilm_ranker,
+    retrieval_order,
+)
 from medcite.eval.keyfacts import (
-    DEFAULT_THRESHOLDS,
-    Agreement,
     KeyFactJudge,
-    Thresholds,
-    agreement,
     answer_units,
-    decide,
-    grid_search,
-    overlap,
 )
 from medcite.ingest.chunking import sentences
 from medcite.store.sqlite import SQLiteStore
@@ -58,11 +57,11 @@ DATASETS: dict[str, str] = {
     "medlfqa-medication": "medication_qa_test_MedLFQA.jsonl",
     "liveqa-trec2017": "TestDataset/TREC-2017-LiveQA-Medical-Test-Questions-w-summaries.xml",
 }
-SYSTEMS = ("medcite", "top5")
+SYSTEMS = ("medcite", "top5", "order", "zeroshot")
 MIN_FACT_WORDS = 6
 MAX_TREC_FACTS = 8
 TOP_K = 5
-LABELS_FILE = "keyfact_labels.jsonl"
+
 Progress = Callable[[str, int, int], None]  # (system, done, total)
 
 
@@ -80,6 +79,32 @@ class AnswerQuestion:
     qid: str
     question: str
     key_facts: list[str]
+
+
+def question_number(q: AnswerQuestion) -> int:
+    """The question's 1-based number in its set: MedLFQA's line, TREC's qid ("TQ12" -> 12)."""
+    digits = "".join(ch for ch in q.qid if ch.isdigit())
+    return int(digits) if q.qid.startswith("TQ") else int(digits) + 1
+
+
+def select_questions(
+    questions: Sequence[AnswerQuestion],
+    *,
+    split: str = "all",
+    numbers: tuple[int, int] | None = None,
+) -> list[AnswerQuestion]:
+    """Questions by number: ``split`` odd (tuning), even (reporting) or all, within the
+    inclusive range ``numbers``."""
+    if split not in ("all", "odd", "even"):
+        raise MedciteError(f"unknown split {split!r}", hint="odd, even or all")
+    out = []
+    for q in questions:
+        n = question_number(q)
+        if numbers and not numbers[0] <= n <= numbers[1]:
+            continue
+        if split == "all" or (n % 2 == 1) == (split == "odd"):
+            out.append(q)
+    return out
 
 
 # --- Loaders -------------------------------------------------------------------------------
@@ -112,7 +137,7 @@ def load_answer_dataset(name: str, data_folder: Path) -> list[AnswerQuestion]:
     return load_medlfqa(path)
 
 
-def _medlfqa_rows(path: Path) -> list[dict[str, Any]]:
+def medlfqa_rows(path: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -135,7 +160,7 @@ def _medlfqa_rows(path: Path) -> list[dict[str, Any]]:
 
 def load_medlfqa(path: Path) -> list[AnswerQuestion]:
     out = []
-    for i, row in enumerate(_medlfqa_rows(path)):
+    for i, row in enumerate(medlfqa_rows(path)):
         facts = [f.strip() for f in row["Must_have"] if isinstance(f, str) and f.strip()]
         if facts:
             out.append(AnswerQuestion(str(i), row["Question"].strip(), facts))
@@ -236,9 +261,13 @@ def top5_system(store: SQLiteStore, settings: Settings, k: int = TOP_K) -> Answe
 
 
 def medcite_system(
-    store: SQLiteStore, settings: Settings, audience: Audience = Audience.PATIENT
+    store: SQLiteStore,
+    settings: Settings,
+    audience: Audience = Audience.PATIENT,
+    budget: LengthBudget | None = None,
 ) -> AnswerFn:
-    """The composer: its quoted statements, in article order, as one block."""
+    """The composer: its quoted statements, in article order, as one block. Its length per
+    question goes into ``budget`` for the length-matched baselines."""
     from medcite.compose import Composer
 
     composer = Composer.open(store, settings)
@@ -252,12 +281,33 @@ def medcite_system(
         grade = result.reading_grade
         if grade is None and texts:
             grade = reading_grade(" ".join(texts))
-        return SystemAnswer(
+        shown = SystemAnswer(
             blocks=[texts] if texts else [],
             abstained=bool(result.abstained),
             latency_ms=float(result.timings_ms.get("total", wall)),
             reading_grade=grade,
             support_rate=result.support_rate,
+        )
+        if budget is not None:
+            budget.record(question, shown.words)
+        return shown
+
+    return answer
+
+
+def matched_system(
+    store: SQLiteStore, settings: Settings, budget: LengthBudget, ranker: SentenceRanker
+) -> AnswerFn:
+    """A length-matched baseline (medcite.eval.baselines) as a benchmark system."""
+    select = length_matched_system(store, settings, budget, ranker)
+
+    def answer(question: str) -> SystemAnswer:
+        shown, latency = select(question)
+        return SystemAnswer(
+            blocks=[shown] if shown else [],
+            abstained=not shown,
+            latency_ms=latency,
+            reading_grade=reading_grade(" ".join(shown)),
         )
 
     return answer
@@ -288,8 +338,9 @@ class SystemReport:
     system: str
     results: list[QuestionResult] = field(repr=False)
 
-    def summary(self) -> dict[str, Any]:
-        """Recall over all questions; length, grade and support over the answered ones."""
+    def summary(self, answered_by: set[str] | None = None) -> dict[str, Any]:
+        """Recall over all questions (and over ``answered_by``, the questions medcite answered,
+        when given); length, grade and support over the ones this system answered."""
         answered = [r.answer for r in self.results if not r.answer.abstained]
         latencies = [r.answer.latency_ms for r in self.results]
         grades = [a.reading_grade for a in answered if a.reading_grade is not None]
@@ -299,6 +350,11 @@ class SystemReport:
             "system": self.system,
             "questions": n,
             "key_fact_recall": _mean([r.recall for r in self.results]) or 0.0,
+            **(
+                {"recall_answered": _mean([r.recall for r in self.results if r.qid in answered_by])}
+                if answered_by is not None
+                else {}
+            ),
             "words": _mean([float(a.words) for a in answered], 1),
             "support_rate": _mean(support),
             "abstention_rate": round((n - len(answered)) / n, 3) if n else 0.0,
@@ -333,6 +389,34 @@ def evaluate_answers(
     return reports
 
 
+def rejudge(
+    questions: Sequence[AnswerQuestion], report: SystemReport, judge: KeyFactJudge
+) -> SystemReport:
+    """The same answers judged again by another judge (no system runs twice)."""
+    facts = {q.qid: q.key_facts for q in questions}
+    results = []
+    for r in report.results:
+        answer = r.answer
+        matches = [] if answer.abstained else judge.judge(facts[r.qid], answer_units(answer.blocks))
+        results.append(
+            QuestionResult(r.qid, r.system, r.facts, sum(m.covered for m in matches), answer)
+        )
+    return SystemReport(report.system, results)
+
+
+def subset(report: SystemReport, qids: set[str]) -> SystemReport:
+    """The report restricted to the questions ``qids`` (a split)."""
+    return SystemReport(report.system, [r for r in report.results if r.qid in qids])
+
+
+def answered_questions(reports: Sequence[SystemReport], system: str = "medcite") -> set[str]:
+    """Ids of the questions ``system`` answered (empty when it is not among ``reports``)."""
+    for report in reports:
+        if report.system == system:
+            return {r.qid for r in report.results if not r.answer.abstained}
+    return set()
+
+
 def build_systems(
     names: Sequence[str], store: SQLiteStore, settings: Settings
 ) -> dict[str, AnswerFn]:
@@ -343,146 +427,17 @@ def build_systems(
         )
     if store.count_documents() == 0:
         raise MedciteError("the store is empty", hint="Run `medcite ingest --default` first.")
-    builders: dict[str, Callable[[SQLiteStore, Settings], AnswerFn]] = {
-        "medcite": medcite_system,
-        "top5": top5_system,
-    }
-    return {name: builders[name](store, settings) for name in names}
-
-
-# --- Agreement with the hand labels ----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LabelledPair:
-    """A (fact, passage) pair labelled by hand: ids only, texts are resolved at run time."""
-
-    dataset: str
-    question: int
-    fact: int
-    source: str
-    source_id: str
-    ord: int
-    label: bool
-    reason: str
-
-
-def load_labels(path: Path | None = None) -> list[LabelledPair]:
-    """The shipped hand labels (``medcite/eval/data/keyfact_labels.jsonl``) or another file."""
-    if path is None:
-        text = resources.files("medcite.eval").joinpath("data", LABELS_FILE).read_text("utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
-    pairs = []
-    for line in text.splitlines():
-        if line.strip():
-            row = json.loads(line)
-            row["label"] = bool(row["label"])
-            pairs.append(LabelledPair(**row))
-    return pairs
-
-
-@dataclass(slots=True)
-class ScoredPair:
-    pair: LabelledPair
-    fact: str
-    passage: str
-    cos: np.ndarray = field(repr=False)  # per unit
-    overlap: np.ndarray = field(repr=False)  # per unit
-    fact_words: int = 0
-
-
-@dataclass(slots=True)
-class AgreementReport:
-    thresholds: Thresholds
-    agreement: Agreement
-    missing: int  # labelled pairs whose passage is not in this store
-    pairs: list[tuple[ScoredPair, bool]] = field(repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        t = self.thresholds
-        return {
-            **self.agreement.to_dict(),
-            "missing_passages": self.missing,
-            "thresholds": {
-                "cos_min": t.cos_min,
-                "overlap_min": t.overlap_min,
-                "overlap_alone": t.overlap_alone,
-                "min_words_alone": t.min_words_alone,
-            },
-        }
-
-
-def score_labelled_pairs(
-    pairs: Sequence[LabelledPair], store: SQLiteStore, medlfqa_folder: Path, judge: KeyFactJudge
-) -> tuple[list[ScoredPair], int]:
-    """Resolve facts and passages, embed once; returns the scored pairs and the missing count."""
-    facts_by_dataset = {
-        name: [row["Must_have"] for row in _medlfqa_rows(dataset_file(name, medlfqa_folder))]
-        for name in sorted({p.dataset for p in pairs})
-    }
-    scored, missing = [], 0
-    for p in pairs:
-        doc = store.find_document(p.source, p.source_id)
-        passage = (
-            next((x for x in store.get_passages(doc.id) if x.ord == p.ord), None) if doc else None
-        )
-        if passage is None:
-            missing += 1
-            continue
-        rows = facts_by_dataset[p.dataset]
-        if p.question >= len(rows) or p.fact >= len(rows[p.question]):
-            raise BenchmarkDataError(
-                f"a label refers to {p.dataset} question {p.question} fact {p.fact}, "
-                f"which {DATASETS[p.dataset]} does not have",
-                hint="--data must be the MedLFQA test folder the labels were made on.",
-            )
-        fact = rows[p.question][p.fact]
-        units = answer_units([[passage.text]])
-        unit_words = [judge.words(u) for u in units]
-        fw = judge.words(fact)
-        cos = judge.vectors(units) @ judge.vectors([fact])[0]
-        ovl = np.array([overlap(fw, w) for w in unit_words], dtype=np.float32)
-        scored.append(ScoredPair(p, fact, passage.text, cos, ovl, len(fw)))
-    return scored, missing
-
-
-def _decide(sp: ScoredPair, t: Thresholds) -> bool:
-    return decide(sp.cos, sp.overlap, sp.fact_words, t).covered
-
-
-def label_agreement(
-    store: SQLiteStore,
-    medlfqa_folder: Path,
-    *,
-    thresholds: Thresholds = DEFAULT_THRESHOLDS,
-    judge: KeyFactJudge | None = None,
-    labels: Sequence[LabelledPair] | None = None,
-) -> AgreementReport:
-    """Agreement of the judge with the hand labels on this store's passages."""
-    judge = judge or KeyFactJudge(thresholds=thresholds)
-    scored, missing = score_labelled_pairs(labels or load_labels(), store, medlfqa_folder, judge)
-    if not scored:
+    matched = [n for n in names if n in ("order", "zeroshot")]
+    if matched and (not names or names[0] != "medcite"):
         raise MedciteError(
-            "none of the labelled passages is in this store",
-            hint="The labels refer to the default corpus: run `medcite ingest --default`.",
+            f"{', '.join(matched)} match medcite's length: list medcite first",
+            hint="--systems medcite,top5,order,zeroshot",
         )
-    decisions = [(sp, _decide(sp, thresholds)) for sp in scored]
-    result = agreement([sp.pair.label for sp in scored], [d for _, d in decisions])
-    return AgreementReport(thresholds, result, missing, decisions)
-
-
-def tune_thresholds(scored: Sequence[ScoredPair]) -> tuple[Thresholds, float]:
-    """Coarse grid search for Cohen's kappa (how :data:`DEFAULT_THRESHOLDS` was chosen)."""
-    gold = [sp.pair.label for sp in scored]
-
-    def kappa(t: Thresholds) -> float:
-        return agreement(gold, [_decide(sp, t) for sp in scored]).kappa
-
-    return grid_search(
-        kappa,
-        cos_values=[0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
-        overlap_values=[0.2, 0.3, 0.4, 0.5],
-        alone_values=[0.8, 0.9, 1.0],
-        min_words_values=[3, 5, 8],
-    )
+    budget = LengthBudget()
+    builders: dict[str, Callable[[], AnswerFn]] = {
+        "medcite": lambda: medcite_system(store, settings, budget=budget),
+        "top5": lambda: top5_system(store, settings),
+        "order": lambda: matched_system(store, settings, budget, retrieval_order),
+        "zeroshot": lambda: matched_system(store, settings, budget, minilm_ranker()),
+    }
+    return {name: builders[name]() for name in names}

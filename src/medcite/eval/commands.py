@@ -85,11 +85,27 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
             typer.Option(help="medlfqa-liveqa, medlfqa-medication or liveqa-trec2017."),
         ] = None,
         systems: Annotated[
-            str, typer.Option(help="Comma-separated: medcite, top5.")
+            str,
+            typer.Option(
+                help="Comma-separated: medcite, top5, order, zeroshot (the last two are cut to "
+                "medcite's length: list medcite first)."
+            ),
         ] = "medcite,top5",
         limit: Annotated[
             int | None, typer.Option(help="Evaluate only the first N questions.")
         ] = None,
+        split: Annotated[
+            str,
+            typer.Option(help="Questions by number: odd (tuning), even (reporting) or all."),
+        ] = "all",
+        numbers: Annotated[
+            str | None,
+            typer.Option(help="Only questions numbered in this range, e.g. 101-666."),
+        ] = None,
+        judge: Annotated[
+            str,
+            typer.Option(help="minilm (MiniLM cosine + word overlap) or lexical (overlap only)."),
+        ] = "minilm",
         agreement: Annotated[
             bool,
             typer.Option(
@@ -102,12 +118,14 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
 
         from medcite.console import RichIngestProgress
         from medcite.eval.answers import (
+            answered_questions,
             build_systems,
             evaluate_answers,
-            label_agreement,
             load_answer_dataset as load_answers,
+            select_questions,
         )
-        from medcite.eval.keyfacts import KeyFactJudge
+        from medcite.eval.keyfacts import KeyFactJudge, lexical_judge
+        from medcite.eval.labels import label_agreement
         from medcite.store.sqlite import SQLiteStore
 
         settings = guard(read_settings)
@@ -119,7 +137,17 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
                     return label_agreement(store, data).to_dict()
                 if dataset is None:
                     raise MedciteError("--dataset is required", hint="Or pass --agreement.")
-                questions = load_answers(dataset, data)[:limit]
+                if judge not in ("minilm", "lexical"):
+                    raise MedciteError(f"unknown judge {judge!r}", hint="minilm or lexical")
+                span = None
+                if numbers:
+                    low, _, high = numbers.partition("-")
+                    if not (low.isdigit() and high.isdigit()):
+                        raise MedciteError(f"--numbers {numbers!r}: expected FIRST-LAST")
+                    span = (int(low), int(high))
+                questions = select_questions(
+                    load_answers(dataset, data), split=split, numbers=span
+                )[:limit]
                 runners = build_systems(chosen, store, settings)
                 err().print(f"{dataset}: {len(questions):,} questions")
                 with RichIngestProgress(err()) as progress:
@@ -132,9 +160,18 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
                             progress.end_job(system)
 
                     reports = evaluate_answers(
-                        questions, runners, judge=KeyFactJudge(), progress=tick
+                        questions,
+                        runners,
+                        judge=KeyFactJudge() if judge == "minilm" else lexical_judge(),
+                        progress=tick,
                     )
-                return {"dataset": dataset, "results": [r.summary() for r in reports]}
+                answered = answered_questions(reports) if "medcite" in chosen else None
+                return {
+                    "dataset": dataset,
+                    "split": split,
+                    "judge": judge,
+                    "results": [r.summary(answered) for r in reports],
+                }
 
         result = guard(body)
         if as_json:
@@ -154,6 +191,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
         rows = result["results"]
         table = compact_table(f"Answers on {dataset} (recall: key facts covered)")
         headers = {"questions": "n", "key_fact_recall": "recall", "support_rate": "support"}
+        headers |= {"recall_answered": "answered"}
         headers |= {"abstention_rate": "abstained", "reading_grade": "grade"}
         for col in rows[0] if rows else []:
             name = headers.get(col, col.replace("_", " "))

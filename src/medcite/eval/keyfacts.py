@@ -76,6 +76,13 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+# The second judge: content-word overlap alone, no embedding model. Overlap >= 0.6 sits in the
+# middle of the flat part of the grid on the hand labels (kappa 0.58-0.60 for 0.5-0.65; the
+# MiniLM judge reaches 0.77). It exists because the MiniLM judge shares its model with the
+# zero-shot sentence ranker, which it could flatter.
+LEXICAL_THRESHOLDS = Thresholds(
+    cos_min=float("inf"), overlap_min=1.0, overlap_alone=0.6, min_words_alone=1
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,13 @@ def judge_fact(
     cos = unit_vecs @ fact_vec
     ovl = np.array([overlap(fact_words, w) for w in unit_words], dtype=np.float32)
     return decide(cos, ovl, len(fact_words), thresholds)
+
+
+class NoEmbedder:
+    """Vectors of zeros: the lexical judge never looks at them."""
+
+    def embed(self, texts: Sequence[str]) -> Vector:
+        return np.zeros((len(texts), 1), dtype=np.float32)
 
 
 class KeyFactJudge:
@@ -271,3 +285,8 @@ def grid_search(
                     if s > best_score:
                         best, best_score = t, s
     return best, float(best_score)
+
+
+def lexical_judge() -> KeyFactJudge:
+    """The second judge (:data:`LEXICAL_THRESHOLDS`): shares no model with any selector."""
+    return KeyFactJudge(embedder=NoEmbedder(), thresholds=LEXICAL_THRESHOLDS)
