@@ -404,7 +404,7 @@ def search(
 
     def body() -> "list[Evidence]":
         with _open_store(settings) as store:
-            return HybridRetriever.open(store, settings).search(query, k)
+            return HybridRetriever.open(store, settings).search(query, k).hits
 
     hits = _guard(body)
     if as_json:

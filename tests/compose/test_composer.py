@@ -242,9 +242,8 @@ def test_without_a_concept_the_rarest_question_words_name_the_subject(
 
     # The fixture corpus is tiny: every word is in a large share of its passages.
     monkeypatch.setattr("medcite.compose.focus.SPECIFIC_SHARE", 0.2)
-    composer.retriever.search("Is polishing safe for robots in 2 oz doses?")
-    analysis = composer.retriever.last_analysis
-    assert analysis is not None and analysis.focus is None
+    _, analysis = composer.retriever.search("Is polishing safe for robots in 2 oz doses?")
+    assert analysis.focus is None
     focus = question_focus(analysis, analysis.text, composer.retriever, composer.store)
     assert "polish" in focus.specific  # in one passage
     assert "robot" not in focus.specific  # in most of them

@@ -22,7 +22,7 @@ def filled(fixtures: Path, tmp_path: Path, store: SQLiteStore, settings: Setting
 def test_keyword_only_when_no_vectors(filled: SQLiteStore, settings: Settings) -> None:
     retriever = HybridRetriever.open(filled, settings)
     assert retriever.dense is None
-    hits = retriever.search("zorblax syndrome placeholder intervention", 5)
+    hits = retriever.search("zorblax syndrome placeholder intervention", 5).hits
     assert hits and all("dense" not in h.score_parts for h in hits)
     assert {"bm25", "rrf", "prior"} <= set(hits[0].score_parts)
     # The guideline (level 1) carries a larger prior than the consumer page (level 5).
@@ -39,18 +39,18 @@ def test_vectors_of_an_earlier_model_are_ignored(filled: SQLiteStore, settings: 
     )
     retriever = HybridRetriever.open(filled, settings)
     assert retriever.dense is None  # keyword only until `medcite index --dense` re-embeds
-    assert retriever.search("zorblax", 3)
+    assert retriever.search("zorblax", 3).hits
 
 
 def test_prior_can_be_turned_off(filled: SQLiteStore, settings: Settings) -> None:
     off = settings.model_copy(update={"evidence_prior": 0.0})
-    hits = HybridRetriever.open(filled, off).search("zorblax", 5)
+    hits = HybridRetriever.open(filled, off).search("zorblax", 5).hits
     assert hits and all(h.score_parts["prior"] == 1.0 for h in hits)
 
 
 def test_diversity_cap(filled: SQLiteStore, settings: Settings) -> None:
     one = settings.model_copy(update={"max_passages_per_document": 1})
-    hits = HybridRetriever.open(filled, one).search("synthetic", 3)
+    hits = HybridRetriever.open(filled, one).search("synthetic", 3).hits
     doc_ids = [h.document.id for h in hits]
     assert len(doc_ids) == len(set(doc_ids))
 
@@ -78,16 +78,16 @@ def test_a_long_lived_retriever_sees_new_documents(
 ) -> None:
     ingest_folder(store, settings, copy_fixtures(tmp_path / "first", "medquad"))
     retriever = HybridRetriever.open(store, settings)
-    assert retriever.search("zorblax", 3)
-    assert not retriever.search("pretend meta-analysis", 3)
+    assert retriever.search("zorblax", 3).hits
+    assert not retriever.search("pretend meta-analysis", 3).hits
     ingest_folder(store, settings, copy_fixtures(tmp_path / "second", "pubmedqa"))
-    hits = retriever.search("pretend meta-analysis", 3)
+    hits = retriever.search("pretend meta-analysis", 3).hits
     assert hits and hits[0].document.source == "pubmedqa"
 
 
 @pytest.mark.parametrize("query", ["日本語の質問", "\x00\x01 zorblax \x7f", "💊💊💊", "the of and"])
 def test_odd_queries_never_crash(filled: SQLiteStore, settings: Settings, query: str) -> None:
-    hits = HybridRetriever.open(filled, settings).search(query, 5)
+    hits = HybridRetriever.open(filled, settings).search(query, 5).hits
     assert isinstance(hits, list)
     if "zorblax" in query:
         assert hits  # control characters are stripped, the word still counts

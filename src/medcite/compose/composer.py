@@ -131,11 +131,9 @@ class Composer:
         started = time.perf_counter()
         question = " ".join(question.split())
         effective, inherited_intent = self._with_context(question, follow_up_of)
-        hits = self.retriever.search(effective, RETRIEVE_K)
+        hits, analysis = self.retriever.search(effective, RETRIEVE_K)
         if self.glosses.vocabulary is not self.vocabulary:  # the corpus grew: fresh definitions
             self.glosses = GlossFinder(self.store, self.vocabulary)
-        analysis = self.retriever.last_analysis
-        assert analysis is not None
         retrieved = time.perf_counter()
         intent = inherited_intent or analysis.intent
         also_asks = [] if inherited_intent else [i for i in analysis.intents if i is not intent]

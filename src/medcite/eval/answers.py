@@ -247,7 +247,7 @@ def top5_system(store: SQLiteStore, settings: Settings, k: int = TOP_K) -> Answe
 
     def answer(question: str) -> SystemAnswer:
         started = time.perf_counter()
-        hits = retriever.search(question, k)
+        hits = retriever.search(question, k).hits
         latency = (time.perf_counter() - started) * 1000
         texts = [h.passage.text for h in hits]
         return SystemAnswer(

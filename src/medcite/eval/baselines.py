@@ -115,7 +115,7 @@ def length_matched_system(
         words = budget.of(question)
         if not words:
             return [], (time.perf_counter() - started) * 1000
-        hits = retriever.search(question, k)
+        hits = retriever.search(question, k).hits
         candidates = passage_sentences([h.passage.text for h in hits])
         shown = cut_to_budget(ranker(question, candidates), words)
         return shown, (time.perf_counter() - started) * 1000

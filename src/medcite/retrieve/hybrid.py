@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from medcite.config import Settings
 from medcite.index.keyword import KeywordIndex
 from medcite.index.updater import update_keyword_index
+from medcite.retrieve.base import Retrieval
 from medcite.retrieve.fusion import diversify, evidence_multiplier, reciprocal_rank_fusion
 from medcite.retrieve.keyword import validate_query
-from medcite.retrieve.query import QueryAnalysis, analyse
+from medcite.retrieve.query import analyse
 from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Evidence, EvidenceLevel, Intent
@@ -50,7 +51,6 @@ class HybridRetriever:
     settings: Settings
     dense: DenseIndex | None = None
     vocabulary: Vocabulary | None = None
-    last_analysis: QueryAnalysis | None = field(default=None, init=False)
     _keyword: KeywordIndex | None = field(default=None, init=False)
 
     @classmethod
@@ -83,7 +83,7 @@ class HybridRetriever:
             return []
         return [did for _, did, _ in self._keyword.search_with_documents(word, limit)]
 
-    def search(self, query: str, k: int = 10) -> list[Evidence]:
+    def search(self, query: str, k: int = 10) -> Retrieval:
         query = validate_query(query)
         seen = self._keyword.frontier if self._keyword else None
         keyword, _ = update_keyword_index(self.store, self.settings, index=self._keyword)
@@ -92,7 +92,6 @@ class HybridRetriever:
             # New documents arrived since the last search: their topic names join the vocabulary.
             self.vocabulary = Vocabulary(self.store)
         analysis = analyse(query, self.vocabulary or Vocabulary(), keyword.knows)
-        self.last_analysis = analysis
         query = analysis.text  # spelling corrected, when it was
         wanted_qtypes = INTENT_QTYPES.get(analysis.intent, ())
         depth = k * OVERFETCH
@@ -153,7 +152,7 @@ class HybridRetriever:
                     score_parts=parts,
                 )
             )
-        return out
+        return Retrieval(out, analysis)
 
 
 def evidence_json(ev: Evidence, n: int) -> dict[str, Any]:

@@ -1,14 +1,21 @@
 """Keyword retrieval: BM25 over the tantivy keyword index, brought up to date on use.
 
 Returns :class:`~medcite.types.Evidence` (passage + cited document + score).
+:class:`KeywordRetriever` is the second implementation of the retrieval contract
+(medcite.retrieve.base): BM25 alone, no fusion, prior or query expansion.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from medcite.config import Settings
 from medcite.errors import QueryError
 from medcite.index.updater import update_keyword_index
+from medcite.retrieve.base import Retrieval
 from medcite.retrieve.fusion import diversify
+from medcite.retrieve.query import analyse
+from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Evidence
 
@@ -66,3 +73,20 @@ def evidence_for(store: SQLiteStore, hits: list[tuple[int, float]], part: str) -
             )
         )
     return out
+
+
+@dataclass(slots=True)
+class KeywordRetriever:
+    """BM25 over the keyword index; the query is analysed (intent, focus) but searched as
+    written."""
+
+    store: SQLiteStore
+    settings: Settings
+    vocabulary: Vocabulary = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.vocabulary = Vocabulary(self.store)
+
+    def search(self, query: str, k: int = 10) -> Retrieval:
+        hits = keyword_search(self.store, self.settings, query, k)
+        return Retrieval(hits, analyse(validate_query(query), self.vocabulary))

@@ -74,7 +74,7 @@ class Engine:
     def search(self, query: str, k: int) -> list[dict[str, Any]]:
         composer = self.composer()
         with self.compose_lock:
-            hits = composer.retriever.search(query, k)
+            hits = composer.retriever.search(query, k).hits
         return [evidence_json(h, i + 1) for i, h in enumerate(hits)]
 
     def answer(self, answer_id: str) -> Answer:
