@@ -438,6 +438,12 @@ def ask(
         str | None,
         typer.Option("--follow-up-of", help="Id of an earlier answer this question follows up."),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Also show every candidate sentence: its score, parts and fate."
+        ),
+    ] = False,
 ) -> None:
     """Answer a health question with a structured article quoted from cited sources."""
     from medcite.compose import Composer
@@ -458,13 +464,19 @@ def ask(
                     "the store is empty", hint="Run `medcite ingest --default` first."
                 )
             composer = Composer.open(store, settings)
-            return composer.ask(question, audience=audience, follow_up_of=follow_up_of)
+            return composer.ask(
+                question, audience=audience, follow_up_of=follow_up_of, explain=explain
+            )
 
     answer = _guard(body)
     if fmt == "text" and out().is_terminal:
         render_rich(answer, out())
     else:
         sys.stdout.write(render(answer, fmt))
+    if explain and fmt in ("text", "markdown"):
+        from medcite.compose.render_text import explanation_table
+
+        out().print(explanation_table(answer))
 
 
 from medcite.eval.commands import register as _register_eval  # noqa: E402 - needs the helpers above

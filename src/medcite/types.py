@@ -266,6 +266,20 @@ class Reference(_Model):
     passage_ids: list[int] = Field(default_factory=list)
 
 
+class CandidateNote(_Model):
+    """Why one candidate sentence was shown, kept or left out (``medcite ask --explain``)."""
+
+    text: str
+    passage_id: int
+    source: str = Field(description="Title of the sentence's document.")
+    outcome: str = Field(description="shown, kept (scored, not chosen) or dropped.")
+    score: float | None = None
+    parts: dict[str, float] = Field(
+        default_factory=dict, description="What the score is made of (factors or contributions)."
+    )
+    reason: str | None = Field(default=None, description="Why it was dropped or not chosen.")
+
+
 class Answer(_Model):
     """A composed answer article (see docs/answer-schema.md). Abstaining is a normal outcome."""
 
@@ -301,6 +315,10 @@ class Answer(_Model):
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     created_at: str | None = None
+    scorer: str | None = Field(default=None, description="The scorer that chose the sentences.")
+    explanation: list[CandidateNote] | None = Field(
+        default=None, description="Every candidate sentence and its outcome (--explain only)."
+    )
 
     @property
     def intents(self) -> list[Intent]:

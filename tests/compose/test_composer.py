@@ -396,7 +396,7 @@ def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
     # "Wobbly antennas" is too short to grade, but it is shown after its lead-in: a lead-in
     # harder than patient mode allows takes the entry out with it (clinicians keep it).
     monkeypatch.setattr(
-        "medcite.compose.composer.PATIENT_MAX_GRADE", flesch_kincaid_grade(lead) - 0.1
+        "medcite.compose.rule_scorer.PATIENT_MAX_GRADE", flesch_kincaid_grade(lead) - 0.1
     )
     assert entries(Audience.PATIENT) == []
     assert entries(Audience.CLINICIAN) == ["Wobbly antennas"]

@@ -124,6 +124,8 @@ class Candidate:
     names_subject: bool = False
     # Names the subject only as the cause of something else ("X is caused by spasms").
     consequence: bool = False
+    parts: dict[str, float] = field(default_factory=dict)  # what its score is made of
+    dropped: str | None = None  # why the scorer left it out
 
     @property
     def passage_id(self) -> int:

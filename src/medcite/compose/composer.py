@@ -11,36 +11,35 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Sequence
-from functools import lru_cache
 
-from medcite.compose.audience import ABSTAIN_DISCLAIMER, AUDIENCE_WEIGHTS, DISCLAIMERS
+from medcite.compose.audience import ABSTAIN_DISCLAIMER, DISCLAIMERS
 from medcite.compose.bottom_line import choose_bottom_line
-from medcite.compose.candidates import Candidate, content_stems, extract, refers_to_page_topic
+from medcite.compose.candidates import Candidate, content_stems, extract
 from medcite.compose.categories import cause_category, filed_under
-from medcite.compose.finish import abstain_reason, follow_ups, group_by_category, restates
-from medcite.compose.focus import names_another, question_focus
+from medcite.compose.finish import (
+    abstain_reason,
+    explain_candidates,
+    follow_ups,
+    group_by_category,
+    restates,
+)
+from medcite.compose.focus import question_focus
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
+from medcite.compose.rule_scorer import MIN_TOPICAL, RuleScorer
+from medcite.compose.scoring import Scorer, ScoringContext
 from medcite.compose.sections import (
     SECTION_CUES,
     SectionSpec,
-    answer_keys_of,
-    cue_keys,
     plan_for,
     section_for,
 )
 from medcite.compose.topicality import (
     Focus,
     answers_intent,
-    definition_head,
-    definition_subject,
     follow_on,
     jaccard,
-    leans_on_context,
-    mentions,
-    subject_is_the_cause,
 )
 from medcite.compose.triage import find_red_flags
 from medcite.config import Settings
@@ -55,7 +54,6 @@ from medcite.types import (
     AnswerItem,
     AnswerSection,
     Audience,
-    DocType,
     EvidenceNote,
     Gloss,
     Intent,
@@ -64,22 +62,7 @@ from medcite.types import (
 from medcite.verify.support import verify_answer
 
 RETRIEVE_K = 30
-MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) must carry
 MAX_GLOSSES = 4
-# Content words a sentence that does not name the subject needs to say something by itself.
-MIN_CONTENT_WORDS = 2
-PATIENT_MAX_GRADE = 15.0  # patient mode leaves out sentences harder than this
-PATIENT_GRADE_PENALTY = 0.25  # per grade above 8, in patient mode
-# A sentence about a narrower concept than the subject ranks this much lower.
-SUBTYPE_FACTOR = 0.5
-# A document this much about the subject (by title, or by a definition naming it) lends the
-# subject all its sentences, at this weight, even those that do not name it ("It is rare.").
-ABOUT_SUBJECT = 0.8
-ABOUT_SUBJECT_WEIGHT = 0.7
-NARROWER_DOC = 0.8  # how much a page on a narrower MeSH concept counts as about the subject
-# A sentence carrying what the question asks about the subject ("Is shingles *contagious*?")
-# ranks up to this much higher.
-ASPECT_BONUS = 1.0
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
 # Section sizes in sections.py are multiplied by this. x3 (was x2) raised key-fact recall on
 # the first 100 questions of MedicationQA and TREC LiveQA by ~0.01 each for ~60 more words at an
@@ -87,17 +70,9 @@ NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say t
 SECTION_ITEMS_FACTOR = 3
 
 _URGENT_RE = SECTION_CUES["seek_care"]
-TOPIC_PAGE_TYPES = frozenset({DocType.CONSUMER, DocType.REFERENCE})
-_CAUSE_KEYS = frozenset({"causes", "mechanism"})
 # Sentences that fit none of the intent's sections, shown last: only those from a page on the
 # subject or carrying what the question asks.
 MORE = SectionSpec("more", "Also in the sources", 4)
-
-
-@lru_cache(maxsize=16384)  # a list's lead-in is graded once per item, common sentences recur
-def _grade(text: str) -> float:
-    """Flesch-Kincaid grade; 0 for a few words (a name, a heading), which it cannot grade."""
-    return float(flesch_kincaid_grade(text)) if len(text.split()) > 3 else 0.0
 
 
 class Composer:
@@ -108,6 +83,7 @@ class Composer:
         self.settings = settings
         self.retriever = retriever
         self.glosses = GlossFinder(store, self.vocabulary)
+        self.scorer: Scorer = RuleScorer(self.vocabulary)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -127,6 +103,7 @@ class Composer:
         audience: Audience = Audience.PATIENT,
         follow_up_of: str | None = None,
         save: bool = True,
+        explain: bool = False,
     ) -> Answer:
         started = time.perf_counter()
         question = " ".join(question.split())
@@ -151,8 +128,13 @@ class Composer:
             disclaimer=DISCLAIMERS[audience],
             created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
-        candidates = self._score(extract(hits), focus, answer.intents, audience)
+        context = ScoringContext(effective, focus, tuple(answer.intents), audience, self.vocabulary)
+        extracted = extract(hits)
+        candidates = self.scorer.score(extracted, context)
+        answer.scorer = self.scorer.name
         self._compose(answer, candidates, focus)
+        if explain:
+            answer.explanation = explain_candidates(answer, extracted)
         composed = time.perf_counter()
         answer.timings_ms = {
             "retrieve": round((retrieved - started) * 1000, 1),
@@ -181,172 +163,6 @@ class Composer:
         if not has_intent_cue(question):
             return f"{parent.effective_question or parent.question} {effective}", parent.intent
         return effective, None
-
-    def _score(
-        self,
-        candidates: list[Candidate],
-        focus: Focus,
-        intents: Sequence[Intent],
-        audience: Audience,
-    ) -> list[Candidate]:
-        """Keep the sentences about the subject and score them.
-
-        A sentence is about the subject when it names it, or when it names its own document's
-        topic and that document is about the subject (by title, or by a definition sentence
-        that names the subject: "Muscle cramps are ... spasms in ... muscles"). A list item
-        inherits this from the sentence that introduces its list.
-        """
-        weights = AUDIENCE_WEIGHTS[audience]
-        answer_keys = answer_keys_of(intents)
-        doc_match: dict[int, float] = {}
-        # Documents all of whose sentences are about the subject: titled with its name, or
-        # defining it under another name ("Muscle Cramps" for spasms). A title that adds words
-        # to the subject's ("Infantile Spasms") names a narrower concept: not included.
-        on_subject: set[int] = set()
-        subtype_titled: set[int] = set()
-        subtype_pages: set[int] = set()  # topic pages on a narrower case of the subject
-        other_titled: set[int] = set()  # titled with another concept sharing the subject's words
-        compares = Intent.COMPARISON in intents  # the other side shares words, and is asked of
-        narrower_docs: set[int] = set()
-        titled: dict[int, float] = {}
-        for c in candidates:
-            doc = c.evidence.document
-            if doc.id not in doc_match:
-                topic = doc.focus or doc.title
-                doc_match[doc.id] = titled[doc.id] = focus.title_match(topic)
-                title = content_stems(topic)
-                names_kind = any(n < title for n, _ in focus.names)
-                # A consumer or reference page's title names its topic ("High Blood Pressure
-                # in Pregnancy", a narrower case); a guideline's or a study's names its scope.
-                if names_kind and title - focus.stems and doc.doc_type in TOPIC_PAGE_TYPES:
-                    subtype_titled.add(doc.id)
-                    subtype_pages.add(doc.id)
-                elif doc_match[doc.id] >= ABOUT_SUBJECT:
-                    on_subject.add(doc.id)
-                elif names_kind:
-                    subtype_titled.add(doc.id)
-                if not compares and names_another(topic, focus, self.vocabulary):
-                    other_titled.add(doc.id)  # "Low Blood Pressure" for high blood pressure
-                # A page on a kind of the subject (Scabies for mite infestations) speaks for the
-                # subject, below pages on the subject itself.
-                if (
-                    doc_match[doc.id] < NARROWER_DOC
-                    and focus.tree_numbers
-                    and self.vocabulary.is_narrower(topic, focus.tree_numbers)
-                ):
-                    doc_match[doc.id] = NARROWER_DOC
-                    narrower_docs.add(doc.id)
-                    on_subject.add(doc.id)
-            if c.opens_page:
-                # "Muscle cramps are ... spasms" defines the subject under another name;
-                # "Satoyoshi syndrome is a condition characterized by ... spasms" does not.
-                head = definition_head(c.text)
-                defines = focus.match(head) >= ABOUT_SUBJECT and doc.id not in subtype_titled
-                if defines or doc.id not in other_titled:
-                    doc_match[doc.id] = max(doc_match[doc.id], focus.match(c.text))
-                if defines:
-                    on_subject.add(doc.id)
-        kept = []
-        for c in candidates:
-            doc = c.evidence.document
-            about = c.lead_in if c.list_item else c.text
-            if c.list_item and not about:
-                continue
-            assert about is not None
-            if not focus.carries_specific(about, c.text, doc.focus or doc.title):
-                continue
-            own = focus.match(about)
-            if own >= MIN_TOPICAL and not compares and names_another(about, focus, self.vocabulary):
-                own = 0.0  # "low blood pressure" shares two words with "high blood pressure"
-            if (
-                not c.list_item
-                and own < MIN_TOPICAL
-                and len(content_stems(c.text) - focus.stems) < MIN_CONTENT_WORDS
-            ):
-                continue  # "Treatment is usually not required." says little without its page
-            names_doc = mentions(about, doc.focus or doc.title)
-            generic_lead = c.list_item and len(content_stems(about)) <= 2
-            if own >= MIN_TOPICAL:
-                c.topical = own
-                c.names_subject = True
-            elif doc_match[doc.id] >= MIN_TOPICAL and (names_doc or generic_lead):
-                c.topical = 0.9 * doc_match[doc.id]
-                c.names_subject = names_doc  # "Muscle cramps can be caused by ..."
-            elif doc.id in on_subject:
-                c.topical = ABOUT_SUBJECT_WEIGHT * doc_match[doc.id]
-            else:
-                continue
-            if doc.id in narrower_docs and leans_on_context(c.text):
-                # On a page about a kind of the subject (Scabies, for a question on mite
-                # infestations) only sentences that stand alone: "It is ..." would read as
-                # being about the subject itself. "The condition ..." there is a kind of it.
-                continue
-            if doc.id not in on_subject and refers_to_page_topic(c.text):
-                # From a page on another condition, "As the condition progresses, spasms ..."
-                # or "It is ..." would read as being about the subject.
-                continue
-            c.cues = cue_keys(c.text) | (cue_keys(c.lead_in) if c.lead_in else set())
-            if c.cues & _CAUSE_KEYS and subject_is_the_cause(about, focus):
-                # "Prinzmetal's variant angina is caused by coronary artery spasms" names a
-                # condition spasms cause: associated with the subject, not one of its causes.
-                c.consequence = True
-                c.cues = (c.cues - _CAUSE_KEYS) | {"risk"}
-            score = c.topical / (1 + 0.12 * c.rank) * weights.get(doc.doc_type, 1.0)
-            c.narrower = self._names_subtype(about, focus) or (
-                doc.id in narrower_docs and own < MIN_TOPICAL
-            )
-            c.subtype_page = doc.id in subtype_pages
-            if c.narrower:
-                score *= SUBTYPE_FACTOR
-            # "The condition ..." or "They ..." from a page titled otherwise than the subject
-            # ("Hemifacial Spasm", "Muscle Cramps") carries that title as its label.
-            c.labelled = refers_to_page_topic(about) and (
-                c.narrower or titled[doc.id] < ABOUT_SUBJECT
-            )
-            if "definition" in c.cues and not c.narrower:
-                # A page's opening sentence may define the subject under another name: "Muscle
-                # cramps are sudden, involuntary contractions or spasms in ... muscles".
-                defined = definition_subject(c.text)  # not "Hemifacial spasm" for spasms
-                c.defines = not self._names_subtype(defined, focus) and (
-                    focus.match(defined) >= ABOUT_SUBJECT
-                    or (c.opens_page and focus.match(definition_head(c.text)) >= ABOUT_SUBJECT)
-                )
-            if c.cues & answer_keys:
-                score *= 1.5
-            aspect = focus.aspect_share(c.text)
-            score *= 1 + ASPECT_BONUS * aspect
-            c.central = aspect > 0 or (doc.id in on_subject and doc.id not in narrower_docs)
-            if audience is Audience.PATIENT:
-                # Only patient mode weighs readability; clinicians get sentences as found. The
-                # sentence that opens the subject's own page (what it is) stays however hard.
-                c.grade = _grade(c.text)
-                if c.grade > PATIENT_MAX_GRADE and not (c.defines and c.opens_page):
-                    continue  # too hard to read for a lay reader; clinicians still get it
-                if c.list_item and c.lead_in and _grade(c.lead_in) > PATIENT_MAX_GRADE:
-                    continue  # shown with the item ("Routine surveillance for ... HCC ...:")
-                score /= 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)
-                if c.word_count > 25:
-                    score *= 0.7
-            c.score = score
-            kept.append(c)
-        return kept
-
-    def _names_subtype(self, text: str, focus: Focus) -> bool:
-        """True when ``text`` names a narrower concept than the subject and not the subject
-        itself: "hemifacial spasm" (a MeSH concept of its own) for a question on spasms. Such
-        sentences still count, but rank below ones about the subject as a whole."""
-        text_stems = content_stems(text)
-        names = [n for n, _ in focus.names if n <= text_stems]
-        if not names:
-            return False  # no name of the subject in it: nothing to be narrower than (cheap)
-        narrower = plain = False
-        for surface, _ in self.vocabulary.mentions(text):
-            stems = content_stems(surface)
-            if any(stems == n for n in names):
-                plain = True
-            elif any(n < stems for n in names):
-                narrower = True
-        return narrower and not plain
 
     def _compose(self, answer: Answer, candidates: list[Candidate], focus: Focus) -> None:
         refs = References()

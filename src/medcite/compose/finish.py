@@ -3,8 +3,11 @@ and the test for a sentence that restates another. Pure functions of the compose
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from medcite.compose.candidates import Candidate
 from medcite.compose.categories import OTHER_CAUSES
-from medcite.types import Answer, AnswerItem, Intent
+from medcite.types import Answer, AnswerItem, CandidateNote, Intent
 
 MIN_RESTATED_WORDS = 3  # content words a sentence needs to count as restating a longer one
 
@@ -68,3 +71,31 @@ def abstain_reason(question: str, had_candidates: bool) -> str:
         "it rather than guess. Ingest guidelines, reviews or consumer health pages that cover "
         "the topic (`medcite ingest PATH`, or a named source such as `medcite ingest pubmed -q TOPIC`) and ask again."
     )
+
+
+def explain_candidates(answer: Answer, candidates: Sequence[Candidate]) -> list[CandidateNote]:
+    """Every candidate sentence with its outcome: shown in the answer, kept by the scorer but
+    not chosen, or dropped (with the scorer's reason), best-scored first within each outcome."""
+    shown = {(item.passage_id, item.span[0]) for item in answer.statements()}
+    notes = []
+    for c in candidates:
+        if (c.passage_id, c.start) in shown:
+            outcome, reason = "shown", None
+        elif c.dropped is None:
+            outcome = "kept"
+            reason = "kept, not placed: its section was full or holds other kinds, or it repeats one shown"
+        else:
+            outcome, reason = "dropped", c.dropped
+        notes.append(
+            CandidateNote(
+                text=c.text,
+                passage_id=c.passage_id,
+                source=c.evidence.document.title,
+                outcome=outcome,
+                score=round(c.score, 4) if c.dropped is None else None,
+                parts=c.parts,
+                reason=reason,
+            )
+        )
+    order = {"shown": 0, "kept": 1, "dropped": 2}
+    return sorted(notes, key=lambda n: (order[n.outcome], -(n.score or 0.0)))

@@ -295,3 +295,28 @@ def _rich_disclaimer(answer: Answer, console: Console) -> None:
     if answer.disclaimer:
         console.print()
         console.print(Text(answer.disclaimer, style="italic"))
+
+
+def explanation_table(answer: Answer, limit: int = 40) -> Table:
+    """`medcite ask --explain`: each candidate sentence, its outcome, score, parts and reason."""
+    notes = answer.explanation or []
+    table = Table(
+        title=f"Why these sentences ({answer.scorer or 'rule'} scorer; {len(notes)} candidates)",
+        title_justify="left",
+        show_lines=False,
+        expand=True,
+    )
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("parts / reason", ratio=2)
+    table.add_column("sentence", ratio=3)
+    for note in notes[:limit]:
+        parts = ", ".join(f"{k} {v:g}" for k, v in note.parts.items())
+        why = note.reason if note.outcome == "dropped" else parts
+        if note.outcome == "kept" and note.reason:
+            why = f"{parts}; {note.reason}"
+        score = f"{note.score:.3f}" if note.score is not None else ""
+        table.add_row(note.outcome, score, why, f"{note.text[:160]} [dim]({note.source})[/dim]")
+    if len(notes) > limit:
+        table.caption = f"… and {len(notes) - limit} more: --json lists them all"
+    return table

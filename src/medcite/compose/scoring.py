@@ -1,0 +1,38 @@
+"""The scoring contract: which candidate sentences to keep, and how well each answers.
+
+A :class:`Scorer` takes the candidates of one question and returns the ones worth showing, each
+with a ``score`` (higher is better; only the order within one question matters), ``parts`` (the
+named factors or contributions the score is made of) and, for those left out, ``dropped`` (why).
+The composer then builds the article from the kept ones. Implementations: the hand-written
+:class:`medcite.compose.rule_scorer.RuleScorer` (the default) and the learned
+:class:`medcite.compose.learned_scorer.LearnedScorer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from medcite.types import Audience, Intent
+
+if TYPE_CHECKING:
+    from medcite.compose.candidates import Candidate
+    from medcite.compose.topicality import Focus
+    from medcite.retrieve.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringContext:
+    question: str  # as searched (spelling corrected, follow-up context added)
+    focus: Focus
+    intents: tuple[Intent, ...]  # every intent asked, the main one first
+    audience: Audience
+    vocabulary: Vocabulary
+
+
+class Scorer(Protocol):
+    name: str
+
+    def score(self, candidates: list[Candidate], context: ScoringContext) -> list[Candidate]:
+        """The candidates worth showing, scored; every candidate left out gets ``dropped``."""
+        ...

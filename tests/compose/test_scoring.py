@@ -1,0 +1,86 @@
+"""The scoring contract (medcite.compose.scoring.Scorer), run against each scorer, and
+`ask --explain`, which shows every candidate's fate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from medcite.cli import app
+from medcite.compose import Composer
+from medcite.compose.candidates import extract
+from medcite.compose.focus import question_focus
+from medcite.compose.rule_scorer import RuleScorer
+from medcite.compose.scoring import Scorer, ScoringContext
+from medcite.config import Settings
+from medcite.retrieve.vocabulary import Vocabulary
+from medcite.store.sqlite import SQLiteStore
+from medcite.types import Audience
+from tests.conftest import FIXTURES, ingest_folder
+
+SCORERS: dict[str, Callable[[Vocabulary], Scorer]] = {"rule": RuleScorer}
+
+
+@pytest.fixture
+def composer(tmp_path: Path) -> Iterator[Composer]:
+    settings = Settings(home=tmp_path / "home", mirror=None)
+    with SQLiteStore(settings.db_path) as store:
+        assert ingest_folder(store, settings, FIXTURES / "compose").ok
+        yield Composer.open(store, settings)
+
+
+@pytest.mark.parametrize("name", sorted(SCORERS))
+@pytest.mark.parametrize("audience", list(Audience))
+def test_a_scorer_keeps_scored_candidates_and_says_why_it_drops_the_rest(
+    composer: Composer, name: str, audience: Audience
+) -> None:
+    question = "What causes glimmerpox?"
+    hits, analysis = composer.retriever.search(question, 30)
+    focus = question_focus(analysis, analysis.text, composer.retriever, composer.store)
+    candidates = extract(hits)
+    scorer = SCORERS[name](composer.vocabulary)
+    context = ScoringContext(
+        question, focus, tuple(analysis.intents), audience, composer.vocabulary
+    )
+    kept = scorer.score(candidates, context)
+    assert kept and len(kept) < len(candidates)  # it chooses
+    assert all(c in candidates for c in kept)
+    assert all(c.dropped is None and c.score > 0 and c.parts for c in kept)
+    dropped = [c for c in candidates if c not in kept]
+    assert all(c.dropped for c in dropped), [c.text for c in dropped if not c.dropped]
+    # The subject's own definition is kept; a sentence about another condition is not.
+    assert any(c.text.startswith("Glimmerpox is an invented rash") for c in kept)
+
+
+def test_ask_explain_accounts_for_every_candidate(composer: Composer) -> None:
+    answer = composer.ask("What causes glimmerpox?", save=False, explain=True)
+    notes = answer.explanation
+    assert notes is not None and answer.scorer == "rule"
+    shown = [n for n in notes if n.outcome == "shown"]
+    # Everything the article quotes is "shown" (evidence notes and glosses aside).
+    statements = {
+        (i.passage_id, i.text)
+        for i in [*answer.summary.items, *(i for s in answer.sections for i in s.items)]
+    }
+    assert statements <= {(n.passage_id, n.text) for n in shown}
+    assert all(n.reason for n in notes if n.outcome == "dropped")
+    assert all(n.score is not None and n.parts for n in notes if n.outcome != "dropped")
+    assert composer.ask("What causes glimmerpox?", save=False).explanation is None
+
+
+def test_cli_explain_in_text_and_json(cli_env: Path) -> None:
+    ingested = CliRunner().invoke(app, ["ingest", str(FIXTURES / "compose"), "--json"])
+    assert ingested.exit_code == 0, ingested.output
+    text = CliRunner().invoke(app, ["ask", "What causes glimmerpox?", "--explain"])
+    assert text.exit_code == 0, text.output
+    assert "Why these sentences (rule scorer" in text.stdout and "dropped" in text.stdout
+    raw = CliRunner().invoke(app, ["ask", "What causes glimmerpox?", "--explain", "--json"])
+    data = json.loads(raw.stdout)
+    assert data["scorer"] == "rule" and {n["outcome"] for n in data["explanation"]} >= {
+        "shown",
+        "dropped",
+    }
