@@ -438,6 +438,10 @@ def ask(
         str | None,
         typer.Option("--follow-up-of", help="Id of an earlier answer this question follows up."),
     ] = None,
+    scorer: Annotated[
+        str,
+        typer.Option(help="rule (default) or similarity (MiniLM cosine; needs the dense extra)."),
+    ] = "rule",
     explain: Annotated[
         bool,
         typer.Option(
@@ -463,7 +467,7 @@ def ask(
                 raise MedciteError(
                     "the store is empty", hint="Run `medcite ingest --default` first."
                 )
-            composer = Composer.open(store, settings)
+            composer = Composer.open(store, settings, scorer=scorer)
             return composer.ask(
                 question, audience=audience, follow_up_of=follow_up_of, explain=explain
             )

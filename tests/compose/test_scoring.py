@@ -15,14 +15,17 @@ from medcite.compose import Composer
 from medcite.compose.candidates import extract
 from medcite.compose.focus import question_focus
 from medcite.compose.rule_scorer import RuleScorer
-from medcite.compose.scoring import Scorer, ScoringContext
+from medcite.compose.scoring import Scorer, ScoringContext, make_scorer
 from medcite.config import Settings
 from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Audience
 from tests.conftest import FIXTURES, ingest_folder
 
-SCORERS: dict[str, Callable[[Vocabulary], Scorer]] = {"rule": RuleScorer}
+SCORERS: dict[str, Callable[[Vocabulary], Scorer]] = {
+    "rule": RuleScorer,
+    "similarity": lambda v: make_scorer("similarity", v),
+}
 
 
 @pytest.fixture
@@ -42,6 +45,8 @@ def test_a_scorer_keeps_scored_candidates_and_says_why_it_drops_the_rest(
     hits, analysis = composer.retriever.search(question, 30)
     focus = question_focus(analysis, analysis.text, composer.retriever, composer.store)
     candidates = extract(hits)
+    if name == "similarity":
+        pytest.importorskip("onnxruntime")
     scorer = SCORERS[name](composer.vocabulary)
     context = ScoringContext(
         question, focus, tuple(analysis.intents), audience, composer.vocabulary
@@ -84,3 +89,10 @@ def test_cli_explain_in_text_and_json(cli_env: Path) -> None:
         "shown",
         "dropped",
     }
+
+
+def test_an_unknown_scorer_is_a_clear_error(composer: Composer) -> None:
+    from medcite.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown scorer 'magic'"):
+        make_scorer("magic", composer.vocabulary)

@@ -27,8 +27,8 @@ from medcite.compose.focus import question_focus
 from medcite.compose.gloss import GlossFinder
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
-from medcite.compose.rule_scorer import MIN_TOPICAL, RuleScorer
-from medcite.compose.scoring import Scorer, ScoringContext
+from medcite.compose.rule_scorer import MIN_TOPICAL
+from medcite.compose.scoring import Scorer, ScoringContext, make_scorer
 from medcite.compose.sections import (
     SECTION_CUES,
     SectionSpec,
@@ -78,12 +78,18 @@ MORE = SectionSpec("more", "Also in the sources", 4)
 class Composer:
     """Answers questions against one store; holds the retriever and vocabulary (costly to load)."""
 
-    def __init__(self, store: SQLiteStore, settings: Settings, retriever: HybridRetriever) -> None:
+    def __init__(
+        self,
+        store: SQLiteStore,
+        settings: Settings,
+        retriever: HybridRetriever,
+        scorer: str = "rule",
+    ) -> None:
         self.store = store
         self.settings = settings
         self.retriever = retriever
         self.glosses = GlossFinder(store, self.vocabulary)
-        self.scorer: Scorer = RuleScorer(self.vocabulary)
+        self.scorer: Scorer = make_scorer(scorer, self.vocabulary)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -92,8 +98,8 @@ class Composer:
         return self.retriever.vocabulary
 
     @classmethod
-    def open(cls, store: SQLiteStore, settings: Settings) -> Composer:
-        return cls(store, settings, HybridRetriever.open(store, settings))
+    def open(cls, store: SQLiteStore, settings: Settings, scorer: str = "rule") -> Composer:
+        return cls(store, settings, HybridRetriever.open(store, settings), scorer)
 
     # -- public ------------------------------------------------------------------------------
     def ask(

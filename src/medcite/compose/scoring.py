@@ -4,8 +4,8 @@ A :class:`Scorer` takes the candidates of one question and returns the ones wort
 with a ``score`` (higher is better; only the order within one question matters), ``parts`` (the
 named factors or contributions the score is made of) and, for those left out, ``dropped`` (why).
 The composer then builds the article from the kept ones. Implementations: the hand-written
-:class:`medcite.compose.rule_scorer.RuleScorer` (the default) and the learned
-:class:`medcite.compose.learned_scorer.LearnedScorer`.
+:class:`medcite.compose.rule_scorer.RuleScorer` (the default) and the zero-shot
+:class:`medcite.compose.similarity_scorer.SimilarityScorer` (MiniLM cosine; dense extra).
 """
 
 from __future__ import annotations
@@ -36,3 +36,27 @@ class Scorer(Protocol):
     def score(self, candidates: list[Candidate], context: ScoringContext) -> list[Candidate]:
         """The candidates worth showing, scored; every candidate left out gets ``dropped``."""
         ...
+
+
+SCORERS = ("rule", "similarity")
+
+
+def make_scorer(name: str, vocabulary: Vocabulary) -> Scorer:
+    """The scorer called ``name`` (ConfigError for another name or a missing extra)."""
+    from medcite.errors import ConfigError
+
+    if name == "rule":
+        from medcite.compose.rule_scorer import RuleScorer
+
+        return RuleScorer(vocabulary)
+    if name == "similarity":
+        try:
+            from medcite.compose.similarity_scorer import SimilarityScorer
+
+            return SimilarityScorer(vocabulary)
+        except ImportError as exc:
+            raise ConfigError(
+                "the similarity scorer needs the dense extra",
+                hint="pip install 'medcite[dense]'",
+            ) from exc
+    raise ConfigError(f"unknown scorer {name!r}", hint="Known: " + ", ".join(SCORERS))

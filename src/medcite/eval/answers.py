@@ -265,12 +265,13 @@ def medcite_system(
     settings: Settings,
     audience: Audience = Audience.PATIENT,
     budget: LengthBudget | None = None,
+    scorer: str = "rule",
 ) -> AnswerFn:
     """The composer: its quoted statements, in article order, as one block. Its length per
     question goes into ``budget`` for the length-matched baselines."""
     from medcite.compose import Composer
 
-    composer = Composer.open(store, settings)
+    composer = Composer.open(store, settings, scorer=scorer)
 
     def answer(question: str) -> SystemAnswer:
         started = time.perf_counter()
@@ -418,7 +419,7 @@ def answered_questions(reports: Sequence[SystemReport], system: str = "medcite")
 
 
 def build_systems(
-    names: Sequence[str], store: SQLiteStore, settings: Settings
+    names: Sequence[str], store: SQLiteStore, settings: Settings, scorer: str = "rule"
 ) -> dict[str, AnswerFn]:
     unknown = [s for s in names if s not in SYSTEMS]
     if unknown:
@@ -435,7 +436,7 @@ def build_systems(
         )
     budget = LengthBudget()
     builders: dict[str, Callable[[], AnswerFn]] = {
-        "medcite": lambda: medcite_system(store, settings, budget=budget),
+        "medcite": lambda: medcite_system(store, settings, budget=budget, scorer=scorer),
         "top5": lambda: top5_system(store, settings),
         "order": lambda: matched_system(store, settings, budget, retrieval_order),
         "zeroshot": lambda: matched_system(store, settings, budget, minilm_ranker()),

@@ -106,6 +106,9 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
             str,
             typer.Option(help="minilm (MiniLM cosine + word overlap) or lexical (overlap only)."),
         ] = "minilm",
+        scorer: Annotated[
+            str, typer.Option(help="The composer's scorer: rule (default) or similarity.")
+        ] = "rule",
         agreement: Annotated[
             bool,
             typer.Option(
@@ -148,7 +151,7 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
                 questions = select_questions(
                     load_answers(dataset, data), split=split, numbers=span
                 )[:limit]
-                runners = build_systems(chosen, store, settings)
+                runners = build_systems(chosen, store, settings, scorer=scorer)
                 err().print(f"{dataset}: {len(questions):,} questions")
                 with RichIngestProgress(err()) as progress:
                     for name in runners:
