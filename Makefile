@@ -14,7 +14,7 @@ CHROMIUM := /usr/bin/chromium
 CLIENTS  ?= 50
 DURATION ?= 15
 
-.PHONY: demo test lint bench loadtest browser clean venv wheel-check
+.PHONY: demo test lint bench loadtest browser clean venv wheel-check train
 
 $(BIN)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
+
+# Learn the intent and relevance models from the MedQuAD pages of the default corpus (about 5 min
+# on 2 cores); writes src/medcite/learn/data/ and prints the held-out figures (docs/answers.md).
+train: $(BIN)/.installed-test
+	$(BIN)/medcite ingest --default --if-empty
+	$(BIN)/python -m medcite.learn.train
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python scripts/bench.py --out docs/benchmarks.md

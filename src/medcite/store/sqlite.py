@@ -268,6 +268,22 @@ class SQLiteStore:
             ).fetchone()
         return row is not None
 
+    def answer_passages(self, source: str) -> list[tuple[int, str, str, str, str, str, str]]:
+        """(document id, source id, focus, question, question id, question type, text) of the
+        passages of ``source`` that answer a stated question (MedQuAD: the section is the
+        question), in passage order: what medcite.learn.train learns from."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.source_id, coalesce(d.focus, d.title), p.section, "
+            "json_extract(p.meta, '$.qid'), json_extract(p.meta, '$.qtype'), p.text "
+            "FROM passages p JOIN documents d ON d.id = p.document_id "
+            "WHERE d.source = ? AND json_extract(p.meta, '$.qid') IS NOT NULL ORDER BY p.id",
+            (source,),
+        ).fetchall()
+        return [
+            (int(r[0]), str(r[1]), str(r[2]), str(r[3] or ""), str(r[4]), str(r[5]), str(r[6]))
+            for r in rows
+        ]
+
     def topic_names(self) -> list[tuple[str, list[str]]]:
         """(focus, synonyms) of every distinct topic the documents are about."""
         rows = self.conn.execute(
