@@ -50,6 +50,7 @@ lint: $(BIN)/.installed-test
 train: $(BIN)/.installed-test
 	$(BIN)/medcite ingest --default --if-empty
 	$(BIN)/python -m medcite.learn.train
+	$(BIN)/python -m medcite.learn.train_subject
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python scripts/bench.py --out docs/benchmarks.md

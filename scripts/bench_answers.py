@@ -27,6 +27,9 @@ from medcite.eval.answers import (
     subset,
 )
 from medcite.eval.keyfacts import KeyFactJudge, lexical_judge
+from medcite.eval.subject import composer_statements, load_subject_labels, subject_report
+from medcite.retrieve.drugs import corpus_has_source, uncovered_drugs
+from medcite.retrieve.hybrid import HybridRetriever
 from medcite.store.sqlite import SQLiteStore
 
 SYSTEMS = ["medcite", "top5", "order", "zeroshot"]
@@ -67,14 +70,20 @@ def bench_answers(
     recall_rows: dict[str, list[str]] = {name: [] for name in judges}
     quality_rows: list[str] = []
     latencies: list[float] = []
+    uncovered: dict[str, bool] = {}  # question naming a drug no passage names -> abstained
     with SQLiteStore(settings.db_path) as store:
         systems = build_systems(SYSTEMS, store, settings)  # loaded once: warm for every set
+        has_source = corpus_has_source(HybridRetriever.open(store, settings))
         for dataset, folder, splits in SETS:
             questions = load_answer_dataset(dataset, shared / "bench" / folder)
             if limit:
                 questions = questions[:limit]
             base = evaluate_answers(questions, systems, judge=judges["MiniLM"])
             latencies += [r.answer.latency_ms for r in base[0].results]
+            texts = {q.qid: q.question for q in questions}
+            for r in base[0].results:
+                if uncovered_drugs(texts[r.qid], has_source):
+                    uncovered[texts[r.qid]] = r.answer.abstained
             by_judge = {
                 "MiniLM": base,
                 "lexical": [rejudge(questions, r, judges["lexical"]) for r in base],
@@ -104,6 +113,11 @@ def bench_answers(
                     f"{(med_summary['support_rate'] or 0):.0%} | "
                     f"{med_summary['p50_ms']:.0f} / {med_summary['p95_ms']:.0f} |"
                 )
+        subject = [
+            subject_report(composer_statements(store, settings, name), labels, scorer=name)
+            for labels in [load_subject_labels()]
+            for name in ("rule", "ranked")
+        ]
     lat = np.array(latencies)
     lines = [
         f"{header}; default corpus, patient audience, warm, in-process. Recall is the mean share "
@@ -136,6 +150,21 @@ def bench_answers(
         "| set | questions | words | reading grade | support | p50 / p95 ms |",
         "|---|---|---|---|---|---|",
         *quality_rows,
+        "",
+        "Off-subject statements over the hand-labelled report-half questions "
+        "(src/medcite/eval/data/subject_labels.jsonl; target ≤ 3%): "
+        + "; ".join(
+            f"scorer {r.scorer}: {r.counts.get('off_subject', 0)} of {r.labelled} labelled "
+            f"({(r.rate('off_subject') or 0):.1%}; {len(r.unlabelled)} unlabelled), "
+            f"answering {(r.rate('answers') or 0):.1%}"
+            for r in subject
+        )
+        + ".",
+        "",
+        f"Questions naming a drug that no passage of the corpus names (all three sets, "
+        f"distinct questions): {len(uncovered)}; medcite abstained on "
+        f"{sum(uncovered.values())} ({sum(uncovered.values()) / max(len(uncovered), 1):.0%}; "
+        "target ≥ 95%).",
         "",
         f"`medcite ask` composer over all {len(lat)} questions, warm: p50 "
         f"{np.percentile(lat, 50):.0f} ms, p95 {np.percentile(lat, 95):.0f} ms "

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from medcite.compose import Composer
 from medcite.compose.topicality import definition_head
-from medcite.config import Settings
 from medcite.errors import QueryError
-from medcite.store.sqlite import SQLiteStore
 from medcite.types import Audience, Intent
-from tests.conftest import FIXTURES, ingest_folder
-
-
-@pytest.fixture
-def composer(tmp_path: Path) -> Iterator[Composer]:
-    settings = Settings(home=tmp_path / "home", mirror=None)
-    with SQLiteStore(settings.db_path) as store:
-        report = ingest_folder(store, settings, FIXTURES / "compose")
-        assert report.ok, report.errors
-        yield Composer.open(store, settings)
 
 
 def test_cause_question_gets_quoted_cited_sections(composer: Composer) -> None:
@@ -86,6 +71,10 @@ def test_red_flag_banner_from_question_and_from_quoted_sentence(composer: Compos
     assert answer.red_flags[0].trigger == "chest pain or pressure"
     assert answer.red_flags[0].found_in == "question"
     assert "emergency" in answer.red_flags[0].advice
+    # ... also when the sources have nothing to answer with
+    unanswered = composer.ask("I have chest pain, what causes frobnitz elbow?", save=False)
+    assert unanswered.abstained
+    assert [f.trigger for f in unanswered.red_flags] == ["chest pain or pressure"]
     symptoms = composer.ask("What are the symptoms of glimmerpox?", save=False)
     flags = {f.trigger: f for f in symptoms.red_flags}
     assert "chest pain or pressure" in flags
@@ -338,15 +327,15 @@ def test_the_bottom_line_names_the_subject_and_bare_sentences_are_left_out(
     assert not any("usually not needed" in i.text for i in answer.statements())
 
 
-def test_a_condition_the_subject_causes_is_associated_not_a_cause(composer: Composer) -> None:
+def test_a_condition_the_subject_causes_is_not_a_cause(composer: Composer) -> None:
     # "Sparkle fatigue ... is caused by glimmerpox" says what glimmerpox does, not what
-    # causes it: for "What causes glimmerpox?" it is an associated condition.
-    answer = composer.ask("What causes glimmerpox?", save=False)
+    # causes it, and on sparkle fatigue's own page it is about sparkle fatigue: the answer to
+    # "What causes glimmerpox?" leaves it out (it had been filed as a risk factor).
+    answer = composer.ask("What causes glimmerpox?", save=False, explain=True)
     consequence = "Sparkle fatigue in some test units is caused by glimmerpox"
-    sections = {s.key: [i.text for i in s.items] for s in answer.sections}
-    assert not any(t.startswith(consequence) for t in sections.get("causes", []))
-    assert consequence not in answer.summary.text
-    assert any(t.startswith(consequence) for t in sections["risk"])
+    assert not any(i.text.startswith(consequence) for i in answer.statements())
+    notes = [n for n in answer.explanation or [] if n.text.startswith(consequence)]
+    assert notes and all("the subject causes" in (n.reason or "") for n in notes)
     # asked about sparkle fatigue, the same sentence names its cause
     other = composer.ask("What causes sparkle fatigue?", save=False)
     assert consequence in other.summary.text or any(
@@ -400,3 +389,13 @@ def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
     )
     assert entries(Audience.PATIENT) == []
     assert entries(Audience.CLINICIAN) == ["Wobbly antennas"]
+
+
+def test_abstains_naming_a_drug_no_source_names(composer: Composer) -> None:
+    # The synthetic corpus names no real drug: an answer would have to speak of something else.
+    answer = composer.ask("Can valsartan cause glimmerpox?", save=False)
+    assert answer.abstained
+    assert answer.abstain_reason and "valsartan" in answer.abstain_reason
+    assert not answer.sections and not answer.summary.items
+    # Without the drug it is about glimmerpox, which the sources cover.
+    assert not composer.ask("What can cause glimmerpox?", save=False).abstained

@@ -56,3 +56,44 @@ def test_acronyms_are_the_words_written_in_capitals() -> None:
     assert _acronyms("Is ZQX a lifelong glitch?") == content_stems("zqx")
     assert _acronyms("What does B12 do in the US?") == content_stems("b12")
     assert _acronyms("Is it OK to polish robots?") == frozenset()
+
+
+class Shares:
+    """Passage shares of index terms, as a retriever reports them (only what narrowing reads)."""
+
+    def __init__(self, shares: dict[str, float]) -> None:
+        self.shares = shares
+        self.vocabulary = Vocabulary()
+
+    def passage_share(self, term: str) -> float:
+        return self.shares.get(term, 0.0)
+
+
+def test_a_broad_concept_is_narrowed_to_the_rarer_words_that_name_the_subject() -> None:
+    from medcite.compose.focus import narrow_to_specific
+    from medcite.retrieve.drugs import drug_mentions
+
+    broad = Focus("infections", [(content_stems("infections"), 1.0)], content_stems("x"))
+    # A word no passage holds right before the concept's name: a subject the sources lack.
+    shares = Shares({"infect": 0.07, "drug": 0.08, "use": 0.3})
+    question = "What are Zorbl infections and what drugs are used?"
+    narrowed = narrow_to_specific(broad, question, [], shares, "infections")  # type: ignore[arg-type]
+    assert narrowed.specific == content_stems("zorbl") and narrowed.subject == "Zorbl"
+    # An acronym written in capitals, rarer than the common concept, is the subject.
+    shares = Shares({"infect": 0.07, "zqx": 0.001, "spread": 0.002, "skin": 0.03})
+    question = "Can ZQX infections spread through the skin?"
+    narrowed = narrow_to_specific(broad, question, [], shares, "infections")  # type: ignore[arg-type]
+    assert narrowed.specific == content_stems("zqx")
+    # A drug the question names is its subject, by any of its names.
+    question = "What are the side effects of metformin?"
+    drugs = drug_mentions(question)
+    assert [d.name.lower() for d in drugs] == ["metformin"]
+    shares = Shares({"side": 0.03, "effect": 0.15, "metformin": 0.001})
+    effects = Focus("side effects", [(content_stems("side effects"), 1.0)], content_stems("x"))
+    narrowed = narrow_to_specific(effects, question, drugs, shares, "side effects")  # type: ignore[arg-type]
+    assert "metformin" in narrowed.specific and "effect" not in narrowed.specific
+    # A concept as rare as the question's other words stays as it is.
+    rare = Focus("zorbl", [(content_stems("zorbl"), 1.0)], content_stems("x"))
+    shares = Shares({"zorbl": 0.0001, "night": 0.02})
+    same = narrow_to_specific(rare, "Why does zorbl flare at night?", [], shares, "zorbl")  # type: ignore[arg-type]
+    assert same.specific == frozenset()

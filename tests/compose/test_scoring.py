@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,24 +16,15 @@ from medcite.compose.candidates import extract
 from medcite.compose.focus import question_focus
 from medcite.compose.rule_scorer import RuleScorer
 from medcite.compose.scoring import Scorer, ScoringContext, make_scorer
-from medcite.config import Settings
 from medcite.retrieve.vocabulary import Vocabulary
-from medcite.store.sqlite import SQLiteStore
 from medcite.types import Audience
-from tests.conftest import FIXTURES, ingest_folder
+from tests.conftest import FIXTURES
 
 SCORERS: dict[str, Callable[[Vocabulary], Scorer]] = {
     "rule": RuleScorer,
     "similarity": lambda v: make_scorer("similarity", v),
+    "ranked": lambda v: make_scorer("ranked", v),
 }
-
-
-@pytest.fixture
-def composer(tmp_path: Path) -> Iterator[Composer]:
-    settings = Settings(home=tmp_path / "home", mirror=None)
-    with SQLiteStore(settings.db_path) as store:
-        assert ingest_folder(store, settings, FIXTURES / "compose").ok
-        yield Composer.open(store, settings)
 
 
 @pytest.mark.parametrize("name", sorted(SCORERS))
@@ -45,7 +36,7 @@ def test_a_scorer_keeps_scored_candidates_and_says_why_it_drops_the_rest(
     hits, analysis = composer.retriever.search(question, 30)
     focus = question_focus(analysis, analysis.text, composer.retriever, composer.store)
     candidates = extract(hits)
-    if name == "similarity":
+    if name != "rule":
         pytest.importorskip("onnxruntime")
     scorer = SCORERS[name](composer.vocabulary)
     context = ScoringContext(
@@ -96,3 +87,28 @@ def test_an_unknown_scorer_is_a_clear_error(composer: Composer) -> None:
 
     with pytest.raises(ConfigError, match="unknown scorer 'magic'"):
         make_scorer("magic", composer.vocabulary)
+
+
+def test_the_rule_scorer_weighs_each_kept_sentence_with_the_subject_model(
+    composer: Composer,
+) -> None:
+    from medcite.learn.subject import FEATURES, default_model
+
+    if default_model() is None:
+        pytest.skip("make train has not built the subject model")
+    question = "What causes glimmerpox?"
+    hits, analysis = composer.retriever.search(question, 30)
+    focus = question_focus(analysis, analysis.text, composer.retriever, composer.store)
+    context = ScoringContext(
+        question, focus, tuple(analysis.intents), Audience.PATIENT, composer.vocabulary
+    )
+    candidates = extract(hits)
+    kept = RuleScorer(composer.vocabulary).score(candidates, context)
+    assert kept and all(set(c.subject) == set(FEATURES) for c in kept)
+    assert all(0 <= c.parts["about the subject"] <= 1 for c in kept)
+    # Without the model the rules keep at least as much, and nothing says "about the subject".
+    for c in candidates:
+        c.dropped, c.parts = None, {}
+    alone = RuleScorer(composer.vocabulary, subject_model=False).score(candidates, context)
+    assert len(alone) >= len(kept)
+    assert not any("about the subject" in c.parts for c in alone)

@@ -114,13 +114,25 @@ def choose_bottom_line(
         return BottomLine(summary, direct=True)
     # Nothing answers directly: lead with the most topical sentence, one that stands on its own
     # and speaks to what is asked when there is one (the sort is stable: score order within).
-    leads = [c for c in ranked if not c.list_item and focus.match(c.text) >= min_topical]
+    # A sentence of a page on the subject may lead without naming it ("They often occur after
+    # exercise or at night." on the muscle cramps page): it is shown with the page's topic.
+    leads = [
+        c for c in ranked if not c.list_item and (focus.match(c.text) >= min_topical or c.central)
+    ]
     asked = answer_keys_of(intents)
     leads.sort(
         key=lambda c: (
             leans_on_context(c.text),
+            focus.match(c.text) < min_topical,  # naming the subject, before a page's own words
             any(evades(i, c.text) for i in intents),
             not c.cues & asked,
         )
     )
+    # Last, a list item shown with the sentence introducing its list ("Other causes of X are
+    # ... Leaving robots in fake sunshine" for "what about sunshine?").
+    leads += [
+        c
+        for c in ranked
+        if c.list_item and c.lead_in and (focus.match(c.lead_in) >= min_topical or c.central)
+    ]
     return BottomLine(next(([c] for c in leads if fresh(c)), []), direct=False)

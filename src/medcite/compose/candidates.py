@@ -125,12 +125,19 @@ class Candidate:
     # Names the subject only as the cause of something else ("X is caused by spasms").
     consequence: bool = False
     parts: dict[str, float] = field(default_factory=dict)  # what its score is made of
+    # What the learned subject model weighs (medcite.learn.subject.FEATURES), when scored.
+    subject: dict[str, float] = field(default_factory=dict)
     dropped: str | None = None  # why the scorer left it out
 
     @property
     def passage_id(self) -> int:
         assert self.evidence.passage.id is not None
         return self.evidence.passage.id
+
+    @property
+    def shown(self) -> str:
+        """What a reader sees of it: a list item after the sentence introducing its list."""
+        return f"{self.lead_in} {self.text}" if self.list_item and self.lead_in else self.text
 
     @property
     def word_count(self) -> int:

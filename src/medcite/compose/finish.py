@@ -22,10 +22,24 @@ FOLLOW_UP_TEMPLATES: dict[Intent, str] = {
 }
 
 
-def follow_ups(answer: Answer) -> list[str]:
-    """Up to three questions on the same subject about what was not asked."""
+DRUG_FOLLOW_UPS: dict[Intent, str] = {
+    Intent.MEDICATION: "What are the side effects of {x}?",
+    Intent.TREATMENT: "What is {x} used for?",
+    Intent.RISK: "Who should not take {x}?",
+}
+
+
+def follow_ups(answer: Answer, *, drug: bool = False) -> list[str]:
+    """Up to three questions on the same subject about what was not asked (for a medicine:
+    its uses, side effects and who should not take it)."""
     if not answer.focus:
         return []
+    if drug:
+        return [
+            template.format(x=answer.focus)
+            for intent, template in DRUG_FOLLOW_UPS.items()
+            if intent not in answer.intents
+        ][:3]
     order = [
         Intent.TREATMENT,
         Intent.SYMPTOM,
@@ -64,7 +78,15 @@ def group_by_category(items: list[AnswerItem]) -> list[AnswerItem]:
     return [i for key in order for i in items if (i.category or OTHER_CAUSES) == key]
 
 
-def abstain_reason(question: str, had_candidates: bool) -> str:
+def abstain_reason(question: str, had_candidates: bool, missing: Sequence[str] = ()) -> str:
+    if missing:
+        names = " or ".join(w.strip("?.,;:!\"'()") for w in missing)
+        return (
+            f"The sources medcite found do not answer this about {names}, so it does not answer "
+            "rather than tell you what they say about something else. Ingest a source on it (a "
+            "guideline, a review, a consumer health or drug page: `medcite ingest PATH`, or "
+            f"`medcite ingest pubmed -q {names!r}`) and ask again."
+        )
     what = "nothing relevant enough" if had_candidates else "nothing"
     return (
         f"The ingested sources have {what} to answer this question, so medcite does not answer "

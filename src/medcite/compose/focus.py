@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
+from medcite.retrieve.drugs import DrugMention
 from medcite.retrieve.hybrid import HybridRetriever
 from medcite.retrieve.query import QueryAnalysis
 from medcite.retrieve.vocabulary import Vocabulary, related_places
@@ -139,3 +141,128 @@ def names_another(text: str, focus: Focus, vocabulary: Vocabulary) -> bool:
         if any(n <= content_stems(entry.name) for n in whole):
             homonyms |= stems
     return bool(homonyms) and all(n <= homonyms for n in whole)
+
+
+def narrow_to_specific(
+    focus: Focus,
+    question: str,
+    drugs: Sequence[DrugMention],
+    retriever: HybridRetriever,
+    matched: str | None = None,
+) -> Focus:
+    """The subject narrowed to what the question names most specifically: "the side effects of
+    valsartan" are about valsartan, "Citrobacter infections" about Citrobacter, "Giant Cell
+    Vasculitis" about giant cell vasculitis, "Is uveitis an autoimmune disease?" about uveitis.
+    A kept sentence (or its list's lead-in, or its page's title) must then carry one of the
+    specific words.
+
+    Specific words, each only when rarer than the concept's name (the share of passages
+    holding its rarest word):
+    - a drug the question names, when it is specific itself (its rarest name in at most
+      ``SPECIFIC_SHARE`` of passages; "antibiotics" is not): each of its names' rarest word;
+    - else a word no passage holds right before the concept's name ("Citrobacter" infections:
+      the answer then abstains, naming it);
+    - else, when the concept is common in the corpus (more than ``SPECIFIC_SHARE``), the rarest
+      other concept the question names ("uveitis"), or an acronym it writes in capitals
+      ("HIV"), or its two rarest other words that some passage holds.
+    A question with no concept already has specific words (see :func:`question_focus`); a
+    drug's names then replace them ("ketorolac", not "drops").
+    """
+    share = retriever.passage_share
+    concept_share = min((share(t) for n, _ in focus.names[:1] for t in n), default=1.0)
+    limit = min(concept_share, SPECIFIC_SHARE)
+    anchors: set[str] = set()
+    for drug in drugs:
+        rarest = [
+            min((share(t), t) for t in stems)
+            for name in drug.names
+            if (stems := [t for t in content_stems(name) if not t[:1].isdigit()])
+        ]
+        if rarest and min(rarest)[0] <= limit:
+            # Names no passage holds (foreign spellings, chemical names) would gate nothing.
+            anchors.update(t for v, t in rarest if 0 < v <= SPECIFIC_SHARE)
+    if focus.specific:  # no concept: its rare words, or the drug's names
+        return _with_specific(focus, frozenset(anchors), question) if anchors else focus
+    specific = set(anchors)
+    names: list[frozenset[str]] = [frozenset({t}) for t in sorted(anchors)]
+    if matched and not specific:  # a drug named is the subject: a modifier would widen it
+        # A word no passage holds right before the concept's name makes a subject the sources
+        # lack ("Citrobacter infections"); a rarer word there is not enough ("Giant Cell
+        # Vasculitis" would gate on "giant", which names other conditions too).
+        before = question[: max(question.lower().find(matched.lower()), 0)].split()[-1:]
+        unknown = {t for w in before for t in content_stems(w) if share(t) == 0}
+        specific |= unknown
+        names += [frozenset({t}) for t in sorted(unknown)]
+    if concept_share > SPECIFIC_SHARE and not specific:
+        # Another concept the question names, rarer than this one: "HIV" in "Can HIV be
+        # transmitted ... with contaminated blood?", "uveitis" in "Is uveitis an autoimmune
+        # disease?". Else its two rarest words that some passage holds.
+        assert retriever.vocabulary is not None
+        concepts = sorted(
+            (min(share(t) for t in words), sorted(words))
+            for surface, _ in retriever.vocabulary.mentions(question)
+            if (words := frozenset(t for t in content_stems(surface) if not t[:1].isdigit()))
+            and not words <= focus.stems
+        )
+        acronyms = sorted(
+            (v, t) for t in _acronyms(question) - focus.stems if 0 < (v := share(t)) < concept_share
+        )
+        if concepts and 0 < concepts[0][0] < concept_share:
+            other = frozenset(concepts[0][1])
+            specific |= other
+            names.append(other)
+        elif acronyms:  # "HIV", written in capitals, as in :func:`question_focus`
+            specific.add(acronyms[0][1])
+            names.append(frozenset({acronyms[0][1]}))
+        else:
+            # A word no passage holds (a misspelling, a brand the corpus lacks) gates nothing.
+            rare = sorted(
+                (v, t)
+                for t in content_stems(question) - focus.stems
+                if len(t) >= MIN_SPECIFIC_LETTERS
+                and not t[:1].isdigit()
+                and 0 < (v := share(t)) <= SPECIFIC_SHARE
+            )
+            for _, t in rare[:SPECIFIC_WORDS]:
+                specific.add(t)
+                names.append(frozenset({t}))
+    if not specific:
+        return focus
+    return _with_specific(focus, frozenset(specific), question, names)
+
+
+def _with_specific(
+    focus: Focus,
+    specific: frozenset[str],
+    question: str,
+    names: Sequence[frozenset[str]] | None = None,
+) -> Focus:
+    """``focus`` with the specific subject's ``names`` (default: each specific word alone)
+    first; the broad concept's names count half (what a sentence names must be the subject,
+    not the concept), and its MeSH places go (they are the broad concept's)."""
+    weighted = [(n, 1.0) for n in names or [frozenset({t}) for t in sorted(specific)]]
+    weighted += [(n, 0.5 * w) for n, w in focus.names]
+    said = [w.strip("?.,;:!\"'()") for w in question.split() if content_stems(w) & specific]
+    subject = " ".join(said) or focus.subject
+    return Focus(subject, weighted, focus.question, [], specific=specific, idf=dict(focus.idf))
+
+
+def follow_up_aspect(focus: Focus, follow_up: str, retriever: HybridRetriever) -> Focus:
+    """The earlier subject, narrowed to what a follow-up that names no subject asks about it:
+    after "What causes muscle spasms?", "what about at night?" keeps muscle spasms as the
+    subject and needs sentences that carry "night". Words no passage holds are left out."""
+    aspect = frozenset(
+        t
+        for t in content_stems(follow_up) - focus.stems
+        if not t[:1].isdigit() and retriever.passage_share(t) > 0
+    )
+    if not aspect:
+        return focus
+    return Focus(
+        focus.subject,
+        focus.names,
+        focus.question,
+        focus.tree_numbers,
+        specific=focus.specific | aspect,
+        idf=focus.idf,
+    )

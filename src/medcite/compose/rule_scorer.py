@@ -23,6 +23,8 @@ from medcite.compose.topicality import (
     mentions,
     subject_is_the_cause,
 )
+from medcite.index.analysis import analyze
+from medcite.learn.subject import default_model as default_subject_model
 from medcite.readability import flesch_kincaid_grade
 from medcite.retrieve.vocabulary import Vocabulary
 from medcite.types import Audience, DocType, Intent
@@ -56,9 +58,13 @@ class RuleScorer:
     """The hand-written rules: topicality gates, then a product of factors."""
 
     name = "rule"
+    ranks_globally = False
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(self, vocabulary: Vocabulary, *, subject_model: bool = True) -> None:
         self.vocabulary = vocabulary
+        # The learned subject model drops what it finds about another subject (off while its
+        # own training data is gathered: medcite.learn.train_subject).
+        self.subject_model = default_subject_model() if subject_model else None
 
     def score(self, candidates: list[Candidate], context: ScoringContext) -> list[Candidate]:
         """Keep the sentences about the subject and score them.
@@ -101,6 +107,9 @@ class RuleScorer:
                     subtype_titled.add(doc.id)
                 if not compares and names_another(topic, focus, self.vocabulary):
                     other_titled.add(doc.id)  # "Low Blood Pressure" for high blood pressure
+                    # Its title shares the subject's words but names another concept
+                    # ("Infantile Spasms", an epilepsy): the page is not about the subject.
+                    doc_match[doc.id] = titled[doc.id] = 0.0
                 # A page on a kind of the subject (Scabies for mite infestations) speaks for the
                 # subject, below pages on the subject itself.
                 if (
@@ -131,7 +140,14 @@ class RuleScorer:
             if not focus.carries_specific(about, c.text, doc.focus or doc.title):
                 c.dropped = "carries none of the question's rare words"
                 continue
-            own = focus.match(about)
+            # Off the subject's pages, a name that drops a word the question used names too
+            # much ("spasms" on a blepharospasm page are that page's spasms).
+            # (A comparison's sides share words with each other by design.)
+            match = focus.match if doc.id in on_subject or compares else focus.match_as_asked
+            own = match(about)
+            if c.list_item and match(c.text) > own:
+                about = c.text  # the item names the subject its lead-in does not
+                own = match(about)
             if own >= MIN_TOPICAL and not compares and names_another(about, focus, self.vocabulary):
                 own = 0.0  # "low blood pressure" shares two words with "high blood pressure"
             if (
@@ -172,6 +188,11 @@ class RuleScorer:
                 # condition spasms cause: associated with the subject, not one of its causes.
                 c.consequence = True
                 c.cues = (c.cues - _CAUSE_KEYS) | {"risk"}
+                if doc.id not in on_subject:
+                    # On that condition's own page it is about that condition ("Levator
+                    # syndrome ... caused by spasm of a muscle near the anus").
+                    c.dropped = "names a condition the subject causes, on that condition's page"
+                    continue
             c.parts = {
                 "topical": round(c.topical, 3),
                 "retrieval rank": round(1 / (1 + 0.12 * c.rank), 3),
@@ -187,7 +208,10 @@ class RuleScorer:
                 c.parts["narrower concept"] = SUBTYPE_FACTOR
             # "The condition ..." or "They ..." from a page titled otherwise than the subject
             # ("Hemifacial Spasm", "Muscle Cramps") carries that title as its label.
-            c.labelled = refers_to_page_topic(about) and (
+            # So does any sentence that does not name the subject, from a page titled otherwise
+            # ("Drug therapy is generally not effective." on the hemifacial spasm page).
+            elsewhere = doc.id not in on_subject or doc.id in narrower_docs | subtype_pages
+            c.labelled = (refers_to_page_topic(about) or (own < MIN_TOPICAL and elsewhere)) and (
                 c.narrower or titled[doc.id] < ABOUT_SUBJECT
             )
             if "definition" in c.cues and not c.narrower:
@@ -225,9 +249,70 @@ class RuleScorer:
                 if c.word_count > 25:
                     score *= 0.7
                     c.parts["long sentence"] = 0.7
+            c.subject = self._subject_features(
+                c,
+                about,
+                own,
+                focus,
+                titled[doc.id],
+                doc.id in on_subject,
+                doc.id in narrower_docs | subtype_pages,
+                doc.id in other_titled,
+                names_doc,
+            )
+            if self.subject_model is not None:
+                off = self.subject_model.off_subject(c.subject)
+                c.parts["about the subject"] = round(1 - off, 3)
+                if off > self.subject_model.threshold:
+                    why = ", ".join(
+                        f"{n} {v:+.2f}" for n, v in self.subject_model.explain(c.subject)
+                    )
+                    c.dropped = (
+                        f"the subject model finds it about something else ({off:.2f}: {why})"
+                    )
+                    continue
             c.score = score
             kept.append(c)
         return kept
+
+    def _subject_features(
+        self,
+        c: Candidate,
+        about: str,
+        own: float,
+        focus: Focus,
+        page_match: float,
+        page_on_subject: bool,
+        page_narrower: bool,
+        page_other: bool,
+        names_page: bool,
+    ) -> dict[str, float]:
+        """The features of medcite.learn.subject (what the rules saw, as numbers)."""
+        terms = analyze(c.text)
+        first = next((i for i, t in enumerate(terms) if t in focus.stems), None)
+        stems = content_stems(c.text)
+        others = {
+            surface
+            for surface, _ in self.vocabulary.mentions(c.text, mesh_only=True)
+            if not content_stems(surface) & focus.stems
+        }
+        asked = focus.question
+        return {
+            "names the subject": own,
+            "names it as asked": focus.match_as_asked(about),
+            "page about the subject": page_match,
+            "page on the subject": float(page_on_subject),
+            "page on a narrower concept": float(page_narrower),
+            "page titled with another concept": float(page_other),
+            "subject named late": first / len(terms) if first is not None else 1.0,
+            "other concepts named": float(min(len(others), 3)),
+            "question words carried": len(asked & content_stems(c.shown)) / max(len(asked), 1),
+            "list item": float(c.list_item),
+            "names its page's topic": float(names_page),
+            "narrowed subject": float(bool(focus.specific)),
+            "specific word in the sentence": float(bool(focus.specific & stems)),
+            "consumer or reference page": float(c.evidence.document.doc_type in TOPIC_PAGE_TYPES),
+        }
 
     def _names_subtype(self, text: str, focus: Focus) -> bool:
         """True when ``text`` names a narrower concept than the subject and not the subject

@@ -32,13 +32,16 @@ class ScoringContext:
 
 class Scorer(Protocol):
     name: str
+    # True: the composer fills the article in score order up to its length, each sentence under
+    # the section of what it speaks of; False: fixed sections, each filled by its cue phrases.
+    ranks_globally: bool
 
     def score(self, candidates: list[Candidate], context: ScoringContext) -> list[Candidate]:
         """The candidates worth showing, scored; every candidate left out gets ``dropped``."""
         ...
 
 
-SCORERS = ("rule", "similarity")
+SCORERS = ("rule", "similarity", "ranked")
 
 
 def make_scorer(name: str, vocabulary: Vocabulary) -> Scorer:
@@ -49,14 +52,18 @@ def make_scorer(name: str, vocabulary: Vocabulary) -> Scorer:
         from medcite.compose.rule_scorer import RuleScorer
 
         return RuleScorer(vocabulary)
-    if name == "similarity":
+    if name in ("similarity", "ranked"):
         try:
+            if name == "ranked":
+                from medcite.compose.ranked_scorer import RankedScorer
+
+                return RankedScorer(vocabulary)
             from medcite.compose.similarity_scorer import SimilarityScorer
 
             return SimilarityScorer(vocabulary)
         except ImportError as exc:
             raise ConfigError(
-                "the similarity scorer needs the dense extra",
+                f"the {name} scorer needs the dense extra",
                 hint="pip install 'medcite[dense]'",
             ) from exc
     raise ConfigError(f"unknown scorer {name!r}", hint="Known: " + ", ".join(SCORERS))

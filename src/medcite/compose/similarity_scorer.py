@@ -15,6 +15,7 @@ from medcite.retrieve.vocabulary import Vocabulary
 
 class SimilarityScorer:
     name = "similarity"
+    ranks_globally = False
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         from medcite.index.embed import MiniLMEmbedder

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from medcite.compose.candidates import Candidate, content_stems
+from medcite.index.analysis import analyze
 from medcite.types import Intent
 
 
@@ -80,6 +81,21 @@ class Focus:
         q = shared / min(len(self.question), 4) if shared >= min(2, len(self.question)) else 0.0
         return max(best, min(q, 1.0) if not self.names else 0.8 * min(q, 1.0))
 
+    def match_as_asked(self, text: str) -> float:
+        """Like ``match``, without the names that drop a word of the name the question used:
+        "Spasm" (MeSH) names "muscle spasms" on a page about them, but on a page about
+        blepharospasm "stop the spasms" speaks of that page's spasms."""
+        if not self.names:
+            return self.match(text)
+        asked = self.names[0][0]
+        # The words of a name must also stand together: "relax the muscles and stop the
+        # spasms" does not name muscle spasms.
+        terms = analyze(text)
+        strict = [
+            (n, w) for n, w in self.names if not n < asked and (len(n) < 2 or _together(n, terms))
+        ]
+        return max((w * self.share(n, frozenset(terms)) for n, w in strict), default=0.0)
+
     def title_match(self, title: str) -> float:
         """Like ``match`` but a title with extra words (a narrower condition) scores lower."""
         stems = content_stems(title)
@@ -90,6 +106,12 @@ class Focus:
             if n:
                 best = max(best, w * self.share(n, stems) * (len(n & stems) / len(stems)) ** 0.5)
         return best
+
+
+def _together(name: frozenset[str], terms: list[str]) -> bool:
+    """Whether the words of ``name`` occur next to each other (in any order) in ``terms``."""
+    size = len(name)
+    return any(frozenset(terms[i : i + size]) == name for i in range(len(terms) - size + 1))
 
 
 # Words a question asks with and the words sources answer with for the same thing: "Is shingles

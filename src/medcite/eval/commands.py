@@ -1,4 +1,5 @@
-"""CLI commands of evaluation: ``medcite eval retrieval`` and ``medcite eval answers``.
+"""CLI commands of evaluation: ``medcite eval retrieval``, ``medcite eval answers`` and
+``medcite eval subject``.
 
 Like medcite.cli (see there): no postponed annotations, heavy imports inside the commands.
 """
@@ -202,3 +203,92 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
         for row in rows:
             table.add_row(*("—" if v is None else str(v) for v in row.values()))
         out().print(table)
+
+    @eval_app.command("subject")
+    def eval_subject(
+        data: Annotated[
+            Path, typer.Option(help="The bench folder (holding medlfqa/ and liveqa-trec2017/).")
+        ],
+        scorer: Annotated[
+            str,
+            typer.Option(help="The composer's scorer (comma-separated for several): rule, ..."),
+        ] = "rule",
+        labels: Annotated[
+            Path | None, typer.Option(help="Labels file (default: the shipped hand labels).")
+        ] = None,
+        all_questions: Annotated[
+            bool,
+            typer.Option(
+                "--all", help="Ask every report-half question, not only the labelled ones."
+            ),
+        ] = False,
+        unlabelled: Annotated[
+            Path | None,
+            typer.Option(help="Write the statements no label covers to this JSONL file."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Off-subject rate of the composer's statements against hand labels."""
+
+        import json
+
+        from medcite.compose.scoring import SCORERS
+        from medcite.eval.subject import (
+            check_questions,
+            composer_statements,
+            labelled_questions,
+            load_subject_labels,
+            report_questions,
+            subject_report,
+            unlabelled_rows,
+        )
+        from medcite.store.sqlite import SQLiteStore
+
+        settings = guard(read_settings)
+        chosen = [s.strip() for s in scorer.split(",") if s.strip()]
+
+        def body() -> dict[str, Any]:
+            unknown = [s for s in chosen if s not in SCORERS]
+            if unknown or not chosen:
+                raise MedciteError(
+                    f"unknown scorer(s): {', '.join(unknown) or scorer!r}",
+                    hint="Known: " + ", ".join(SCORERS),
+                )
+            rows = load_subject_labels(labels)
+            questions = report_questions(data) if all_questions else labelled_questions(rows)
+            if not all_questions:
+                check_questions(questions, data)
+            reports = []
+            with SQLiteStore(settings.db_path) as store:
+                if store.count_documents() == 0:
+                    raise MedciteError(
+                        "the store is empty", hint="Run `medcite ingest --default` first."
+                    )
+                for name in chosen:
+                    err().print(f"scorer {name}: {len(questions)} questions")
+                    answer = composer_statements(store, settings, scorer=name)
+                    reports.append(subject_report(answer, rows, scorer=name, questions=questions))
+            if unlabelled is not None:
+                lines = [json.dumps(r, ensure_ascii=False) for r in unlabelled_rows(reports)]
+                unlabelled.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+            return {"labels": len(rows), "results": [r.to_dict() for r in reports]}
+
+        result = guard(body)
+        if as_json:
+            print_json(result)
+            return
+        table = compact_table(f"Off-subject statements ({result['labels']} labels)")
+        for col in ("scorer", "questions", "shown", "labelled", "unlabelled"):
+            table.add_column(col, justify="left" if col == "scorer" else "right", no_wrap=True)
+        for col in ("off subject", "answers", "on subject"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for r in result["results"]:
+            rates = (r["off_subject_rate"], r["answers_rate"], r["on_subject_rate"])
+            table.add_row(
+                r["scorer"],
+                *(str(r[k]) for k in ("questions", "shown", "labelled", "unlabelled")),
+                *("—" if v is None else f"{v:.1%}" for v in rates),
+            )
+        out().print(table)
+        if unlabelled is not None:
+            err().print(f"unlabelled statements written to {unlabelled}")

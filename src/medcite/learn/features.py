@@ -54,15 +54,10 @@ class QueryContext:
         return content_stems(self.question)
 
 
-def shown_text(c: Candidate) -> str:
-    """What a reader sees of the candidate: a list item after its lead-in."""
-    return f"{c.lead_in} {c.text}" if c.list_item and c.lead_in else c.text
-
-
 def candidate_features(c: Candidate, ctx: QueryContext, cos: float = 0.0) -> list[float]:
     doc = c.evidence.document
     about = c.lead_in if c.list_item and c.lead_in else c.text
-    text = shown_text(c)
+    text = c.shown
     stems = content_stems(text)
     qstems = ctx.question_stems
     probs = ctx.intent_model.probabilities(text)

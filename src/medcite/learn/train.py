@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from medcite.config import get_settings
-from medcite.learn.features import FEATURES, QueryContext, feature_rows, shown_text
+from medcite.learn.features import FEATURES, QueryContext, feature_rows
 from medcite.learn.intent import CLASSES, GROUPS, MODEL_FILE, IntentModel, features
 from medcite.learn.linear import (
     SparseRows,
@@ -165,7 +165,7 @@ def relevance_examples(
         ctx = QueryContext(q.text, tuple(i.value for i in analysis.intents), focus, intent_model)
         cos = None
         if embedder is not None:
-            vectors = embedder.embed([q.text, *(shown_text(c) for c in chosen)])
+            vectors = embedder.embed([q.text, *(c.shown for c in chosen)])
             cos = [float(x) for x in vectors[1:] @ vectors[0]]
         rows += feature_rows(chosen, ctx, cos)
         labels += [1.0] * len(positives) + [0.0] * (len(chosen) - len(positives))

@@ -1,0 +1,180 @@
+"""`make train` (part): learn the subject model (medcite.learn.subject) from hand labels.
+
+Labels: statements medcite showed for the tuning half (odd questions) of the answer benchmark
+(MedLFQA LiveQA, TREC LiveQA, MedLFQA MedicationQA 1-100), each labelled answers / on_subject /
+off_subject (``learn/data/subject_tuning_labels.jsonl``). Each labelled question is asked
+again with the rules alone (the model off), and each labelled statement gets the features the
+rule scorer computed for it. The model learns off_subject against the rest. The threshold is
+chosen on the tuning half from out-of-fold probabilities (folds by question): the lowest
+probability of being off the subject that drops at most ``MAX_ON_LOSS`` of the statements about
+the subject. Reported: out-of-fold AUC on the tuning half, and on the report half's labels
+(src/medcite/eval/data/subject_labels.jsonl, never trained on), its AUC and what the threshold
+keeps and drops there.
+
+Usage: python -m medcite.learn.train_subject [--out src/medcite/learn/data/subject.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from medcite.learn.linear import auc, train_logistic
+from medcite.learn.relevance import RelevanceModel
+from medcite.learn.subject import FEATURES, MODEL_FILE, TRAINING_LABELS, SubjectModel
+
+if TYPE_CHECKING:
+    from medcite.compose.candidates import Candidate
+    from medcite.compose.scoring import ScoringContext
+    from medcite.config import Settings
+    from medcite.store.sqlite import SQLiteStore
+
+MAX_ON_LOSS = 0.10  # share of on-subject statements the threshold may drop
+FOLDS = 5
+Row = tuple[str, list[float], bool]  # question, features, off the subject
+
+
+def _labels(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+class _Capture:
+    """The rule scorer with the subject model off, remembering what it kept."""
+
+    name = "rule"
+    ranks_globally = False
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.kept: list[Candidate] = []
+
+    def score(self, candidates: list[Candidate], context: ScoringContext) -> list[Candidate]:
+        self.kept = self.inner.score(candidates, context)  # type: ignore[attr-defined]
+        return self.kept
+
+
+def examples(
+    store: SQLiteStore, settings: Settings, labels: Sequence[dict[str, object]]
+) -> list[Row]:
+    """(question, features, off) for each labelled statement the rules keep again."""
+    from medcite.compose import Composer
+    from medcite.compose.rule_scorer import RuleScorer
+
+    composer = Composer.open(store, settings)
+    capture = _Capture(RuleScorer(composer.vocabulary, subject_model=False))
+    composer.scorer = capture
+    by_question: dict[str, dict[str, bool]] = {}
+    for row in labels:
+        by_question.setdefault(str(row["question"]), {})[str(row["statement"])] = (
+            row["label"] == "off_subject"
+        )
+    out: list[Row] = []
+    for question, statements in by_question.items():
+        composer.ask(question, save=False)
+        features: dict[str, dict[str, float]] = {}
+        for c in capture.kept:
+            features.setdefault(c.text, c.subject)
+        for text, off in statements.items():
+            if text in features:
+                out.append((question, [features[text][f] for f in FEATURES], off))
+    return out
+
+
+def _fit(rows: Sequence[Row]) -> RelevanceModel:
+    x = np.array([r[1] for r in rows], dtype=np.float64)
+    y = np.array([float(r[2]) for r in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    weights, bias = train_logistic((x - mean) / scale, y, l2=1e-2, epochs=800)
+    return RelevanceModel(
+        FEATURES,
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in scale),
+        tuple(float(v) for v in weights),
+        bias,
+    )
+
+
+def _fold(question: str) -> int:
+    return int(hashlib.sha1(question.encode()).hexdigest(), 16) % FOLDS
+
+
+def choose_threshold(probabilities: Sequence[float], off: Sequence[bool]) -> float:
+    """The lowest threshold that drops (probability above it) at most ``MAX_ON_LOSS`` of the
+    statements that are about the subject: the model is not sure enough of more."""
+    on = sorted(
+        (p for p, is_off in zip(probabilities, off, strict=True) if not is_off), reverse=True
+    )
+    if not on:
+        return 1.0
+    allowed = int(MAX_ON_LOSS * len(on))  # on-subject statements it may drop
+    return on[allowed] if allowed < len(on) else 0.0
+
+
+def _kept_report(model: SubjectModel, rows: Sequence[Row]) -> dict[str, object]:
+    probs = [model.linear.probability(r[1]) for r in rows]
+    kept = [r for r, p in zip(rows, probs, strict=True) if p <= model.threshold]
+    return {
+        "statements": len(rows),
+        "off_subject_before": round(sum(r[2] for r in rows) / max(len(rows), 1), 4),
+        "kept": len(kept),
+        "off_subject_kept": round(sum(r[2] for r in kept) / max(len(kept), 1), 4),
+        "on_subject_dropped": sum(not r[2] for r in rows) - sum(not r[2] for r in kept),
+        "auc": round(auc(probs, [r[2] for r in rows]), 4),
+    }
+
+
+def train_subject(
+    store: SQLiteStore, settings: Settings, report_labels: Path
+) -> tuple[SubjectModel, dict[str, object]]:
+    started = time.perf_counter()
+    tuning = examples(store, settings, _labels(TRAINING_LABELS))
+    oof: list[float] = [0.0] * len(tuning)
+    for k in range(FOLDS):
+        fitted = _fit([r for r in tuning if _fold(r[0]) != k])
+        for i, r in enumerate(tuning):
+            if _fold(r[0]) == k:
+                oof[i] = fitted.probability(r[1])
+    threshold = choose_threshold(oof, [r[2] for r in tuning])
+    model = SubjectModel(_fit(tuning), threshold)
+    held = examples(store, settings, _labels(report_labels))
+    report: dict[str, object] = {
+        "tuning_statements": len(tuning),
+        "tuning_off_subject": int(sum(r[2] for r in tuning)),
+        "tuning_out_of_fold_auc": round(auc(oof, [r[2] for r in tuning]), 4),
+        "threshold": round(threshold, 4),
+        "report_half": _kept_report(model, held),
+        "weights": dict(zip(FEATURES, (round(w, 3) for w in model.linear.weights), strict=True)),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return model, report
+
+
+def main() -> None:
+    from medcite.config import get_settings
+    from medcite.store.sqlite import SQLiteStore
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument(
+        "--report-labels",
+        type=Path,
+        default=Path(__file__).parents[1] / "eval" / "data" / "subject_labels.jsonl",
+    )
+    args = parser.parse_args()
+    settings = get_settings()
+    with SQLiteStore(settings.db_path) as store:
+        model, report = train_subject(store, settings, args.report_labels)
+    print(json.dumps({"subject": report}, indent=1))
+    model.save(args.out, {k: v for k, v in report.items() if k != "seconds"})
+
+
+if __name__ == "__main__":
+    main()
