@@ -214,7 +214,8 @@ class AnswerSection(_Model):
     key: str = Field(
         description=(
             "Stable machine name of the section, e.g. definition (What it is, Overview), "
-            "causes, seek_care, more (Also in the sources)."
+            "causes, related_conditions (conditions whose sources list the subject as a sign), "
+            "seek_care, more (Also in the sources)."
         )
     )
     title: str

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from medcite.compose import Composer
 from medcite.compose.topicality import definition_head
+from medcite.config import Settings
 from medcite.errors import QueryError
+from medcite.store.sqlite import SQLiteStore
 from medcite.types import Audience, Intent
+from tests.conftest import ingest_folder
 
 
 def test_cause_question_gets_quoted_cited_sections(composer: Composer) -> None:
@@ -399,3 +404,68 @@ def test_abstains_naming_a_drug_no_source_names(composer: Composer) -> None:
     assert not answer.sections and not answer.summary.items
     # Without the drug it is about glimmerpox, which the sources cover.
     assert not composer.ask("What can cause glimmerpox?", save=False).abstained
+
+
+_ACRONYM_TOPIC = """<?xml version="1.0" encoding="UTF-8"?>
+<Document id="{id}" source="GARD" url="https://example.org/synthetic/{slug}">
+<Focus>{name}</Focus>
+<FocusAnnotations><Category>Disease</Category>
+<Synonyms><Synonym>ZGX</Synonym></Synonyms></FocusAnnotations>
+<QAPairs>{pairs}</QAPairs>
+</Document>
+"""
+_PAIR = """<QAPair pid="{n}"><Question qid="{id}-{n}" qtype="{qtype}">{q}</Question>
+<Answer>{a}</Answer></QAPair>"""
+
+
+def test_an_acronym_names_the_topic_the_corpus_spells_it_out_for(tmp_path: Path) -> None:
+    # Two synthetic topics list "ZGX" among their names; the passages holding "ZGX" spell out
+    # only one of them, so a question writing "ZGX" is about that one.
+    folder = tmp_path / "medquad" / "1_Synthetic_QA"
+    folder.mkdir(parents=True)
+    zorblax = [
+        (
+            "information",
+            "What is ZGX?",
+            "Zorblax gland syndrome (ZGX) is an invented fault of "
+            "test robots. It exists only in this synthetic fixture.",
+        ),
+        (
+            "causes",
+            "What causes ZGX?",
+            "Zorblax gland syndrome (ZGX) is caused by dusty zorblax glands in this made-up story.",
+        ),
+        (
+            "treatment",
+            "How is ZGX treated?",
+            "Robots with zorblax gland syndrome (ZGX) are "
+            "wiped with a soft cloth in this pretend example.",
+        ),
+    ]
+    other = [
+        (
+            "information",
+            "What is it?",
+            "Zeta glow sickness makes invented lamps blink in this synthetic fixture.",
+        )
+    ]
+    for doc_id, name, pairs in (
+        ("0000201", "Zorblax gland syndrome", zorblax),
+        ("0000202", "Zeta glow sickness", other),
+    ):
+        text = "".join(
+            _PAIR.format(n=n, id=doc_id, qtype=t, q=q, a=a) for n, (t, q, a) in enumerate(pairs, 1)
+        )
+        slug = name.lower().replace(" ", "-")
+        (folder / f"{doc_id}.xml").write_text(
+            _ACRONYM_TOPIC.format(id=doc_id, slug=slug, name=name, pairs=text), "utf-8"
+        )
+    settings = Settings(home=tmp_path / "home", mirror=None)
+    with SQLiteStore(settings.db_path) as store:
+        assert ingest_folder(store, settings, tmp_path / "medquad").ok
+        composer = Composer.open(store, settings)
+        answer = composer.ask("Can dust bring on early ZGX?", save=False)
+        assert not answer.abstained
+        assert answer.focus == "Zorblax gland syndrome"  # named in full, not "ZGX"
+        titles = {r.title for r in answer.references}
+        assert titles and all("Zeta" not in t for t in titles)

@@ -83,7 +83,12 @@ def test_a_broad_concept_is_narrowed_to_the_rarer_words_that_name_the_subject() 
     shares = Shares({"infect": 0.07, "zqx": 0.001, "spread": 0.002, "skin": 0.03})
     question = "Can ZQX infections spread through the skin?"
     narrowed = narrow_to_specific(broad, question, [], shares, "infections")  # type: ignore[arg-type]
-    assert narrowed.specific == content_stems("zqx")
+    assert narrowed.specific == content_stems("zqx") and not narrowed.guessed
+    # Else the question's rarest words, picked for rarity alone: no name for follow-ups.
+    shares = Shares({"infect": 0.07, "crush": 0.001, "spread": 0.002, "skin": 0.03})
+    question = "Can crushing infections spread through the skin?"
+    narrowed = narrow_to_specific(broad, question, [], shares, "infections")  # type: ignore[arg-type]
+    assert "crush" in narrowed.specific and narrowed.guessed
     # A drug the question names is its subject, by any of its names.
     question = "What are the side effects of metformin?"
     drugs = drug_mentions(question)
@@ -97,3 +102,38 @@ def test_a_broad_concept_is_narrowed_to_the_rarer_words_that_name_the_subject() 
     shares = Shares({"zorbl": 0.0001, "night": 0.02})
     same = narrow_to_specific(rare, "Why does zorbl flare at night?", [], shares, "zorbl")  # type: ignore[arg-type]
     assert same.specific == frozenset()
+
+
+def test_a_drug_narrows_the_subject_by_its_names_only_when_specific() -> None:
+    from medcite.compose.focus import narrow_to_specific
+    from medcite.retrieve.drugs import drug_mentions
+
+    broad = Focus("safety", [(content_stems("safety"), 1.0)], content_stems("x"))
+    # A brand no passage holds: its generic name carries the subject.
+    question = "Is Qvar safe for a test robot?"
+    shares = Shares({"safeti": 0.02, "qvar": 0.0, "beclomethason": 0.001})
+    narrowed = narrow_to_specific(broad, question, drug_mentions(question), shares, "safety")  # type: ignore[arg-type]
+    assert narrowed.specific == content_stems("beclomethasone")
+    # A drug as common as the concept ("calcium") does not narrow it, whatever its brands.
+    question = "Is a calcium supplement safe for a test robot?"
+    shares = Shares({"safeti": 0.02, "calcium": 0.03, "supplement": 0.02, "tum": 0.0001})
+    narrowed = narrow_to_specific(broad, question, drug_mentions(question), shares, "safety")  # type: ignore[arg-type]
+    assert narrowed.specific == frozenset()
+    # With one specific drug, every other drug the question names that is rarer than the
+    # concept is its subject too.
+    question = "Is diclofenac safe with other NSAIDs for a test robot?"
+    shares = Shares({"safeti": 0.02, "diclofenac": 0.0001, "nsaid": 0.006})
+    narrowed = narrow_to_specific(broad, question, drug_mentions(question), shares, "safety")  # type: ignore[arg-type]
+    assert narrowed.specific == content_stems("diclofenac nsaids")
+
+
+def test_a_rarer_concept_of_several_words_is_carried_by_its_rarest_word() -> None:
+    from medcite.compose.focus import narrow_to_specific
+
+    broad = Focus("infections", [(content_stems("infections"), 1.0)], content_stems("x"))
+    question = "Can Lassa fever infections spread to test robots?"
+    shares = Shares({"infect": 0.07, "lassa": 0.0001, "fever": 0.004, "spread": 0.002})
+    narrowed = narrow_to_specific(broad, question, [], shares, "infections")  # type: ignore[arg-type]
+    # "fever" alone would let sentences on any fever through
+    assert narrowed.specific == content_stems("lassa")
+    assert content_stems("lassa fever") in [n for n, _ in narrowed.names]

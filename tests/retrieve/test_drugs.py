@@ -108,3 +108,25 @@ def test_coverage_follows_the_corpus(
 
     question = "Can I take Glucophage with Tudorza?"
     assert [m.name for m in uncovered_drugs(question, has_source)] == ["Aclidinium"]
+
+
+def test_a_misspelt_drug_name_is_corrected_to_one_the_corpus_knows() -> None:
+    from medcite.retrieve.drugs import correct_drug_spelling
+
+    corpus = {"oxybutynin", "lisinopril", "gabapentine", "robot", "dose"}
+
+    def known(word: str) -> bool:
+        return word.lower() in corpus
+
+    assert correct_drug_spelling("A dose of oxybutinin for a robot?", known) == (
+        "A dose of oxybutynin for a robot?"
+    )
+    # a dropped first letter, written with a capital
+    assert correct_drug_spelling("Isinopril for a robot?", known) == "Lisinopril for a robot?"
+    # nothing to correct: known words, a drug name the corpus lacks, no drug near enough
+    assert correct_drug_spelling("A robot dose", known) is None
+    assert correct_drug_spelling("Is metformin fine?", known) is None
+    assert correct_drug_spelling("Is zqxwvbl fine?", known) is None
+    # a drug the corpus does not know is no correction either
+    corpus.discard("oxybutynin")
+    assert correct_drug_spelling("A dose of oxybutinin?", known) is None

@@ -37,6 +37,7 @@ MESH_CATEGORIES: dict[str, str] = {
     "C26": "Injuries",
 }
 OTHER_CAUSES = "Other causes named by the sources"
+OTHER_CONDITIONS = "Other conditions"  # related conditions MeSH does not place
 
 # Where a concept sits in several branches, the more specific body system wins over C23
 # ("pathological conditions, signs and symptoms"), which collects nearly everything.

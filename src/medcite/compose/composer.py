@@ -16,7 +16,12 @@ from collections.abc import Callable
 from medcite.compose.audience import ABSTAIN_DISCLAIMER, DISCLAIMERS
 from medcite.compose.bottom_line import choose_bottom_line
 from medcite.compose.candidates import Candidate, content_stems, extract
-from medcite.compose.categories import cause_category, filed_under
+from medcite.compose.categories import (
+    OTHER_CONDITIONS,
+    category_of_tree_numbers,
+    cause_category,
+    filed_under,
+)
 from medcite.compose.finish import (
     abstain_reason,
     explain_candidates,
@@ -29,7 +34,8 @@ from medcite.compose.gloss import GlossFinder
 from medcite.compose.layout import fill_ranked
 from medcite.compose.notes import find_notes
 from medcite.compose.references import References
-from medcite.compose.rule_scorer import MIN_TOPICAL
+from medcite.compose.relations import Related, conditions_listing, kinds_of
+from medcite.compose.rule_scorer import ABOUT_SUBJECT, MIN_TOPICAL
 from medcite.compose.scoring import Scorer, ScoringContext, make_scorer
 from medcite.compose.sections import (
     SECTION_CUES,
@@ -66,6 +72,8 @@ from medcite.types import (
 from medcite.verify.support import verify_answer
 
 RETRIEVE_K = 30
+SUBJECT_PAGES = 2  # pages on the subject whose other passages join the hits
+PAGE_PASSAGES = 12  # of each (a MedQuAD page has up to ~10 answers)
 MAX_GLOSSES = 4
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
 # Section sizes in sections.py are multiplied by this. x3 (was x2) raised key-fact recall on
@@ -79,6 +87,8 @@ _URGENT_RE = SECTION_CUES["seek_care"]
 # out; open to all kept ones, key-fact recall rose on the tuning halves: TREC 0.140 -> 0.154,
 # MedicationQA 0.120 -> 0.126, LiveQA unchanged.)
 MORE = SectionSpec("more", "Also in the sources", 4)
+# Evidence gathered by relation (compose/relations.py), after the causes.
+RELATED = SectionSpec("related_conditions", "Conditions whose sources list {subject} as a sign")
 
 
 class Composer:
@@ -154,6 +164,8 @@ class Composer:
         )
         if focus.specific != narrowed_from.specific:
             hits = self._search_specific(effective, focus, hits, drugs)
+        if focus.names:
+            hits = self._with_subject_pages(hits, focus)
         context = ScoringContext(effective, focus, tuple(answer.intents), audience, self.vocabulary)
         missing = [d.surface for d in drugs if not self.has_source(d.names)]
         # A drug no source names: answering from what the sources say of other drugs would
@@ -163,7 +175,13 @@ class Composer:
         answer.scorer = self.scorer.name
         # The subject is a medicine the question names: its follow-ups ask what one asks of one.
         drug = any(d.surface.lower() == (focus.subject or "").lower() for d in drugs)
-        self._compose(answer, candidates, focus, missing, drug=drug)
+        related: list[Related] = []
+        if Intent.CAUSE in answer.intents and analysis.focus is not None and not missing:
+            # "What causes S?": also the conditions whose own pages list S among their signs.
+            concept = analysis.focus
+            names = [focus.subject or concept.matched, concept.name]
+            related = conditions_listing(focus, names, self.retriever, kinds_of(focus, extracted))
+        self._compose(answer, candidates, focus, missing, drug=drug, related=related)
         if explain:
             answer.explanation = explain_candidates(answer, extracted)
         composed = time.perf_counter()
@@ -192,6 +210,29 @@ class Composer:
         seen = {h.passage.id for h in hits}
         return hits + [h for h in again if h.passage.id not in seen]
 
+    def _with_subject_pages(self, hits: list[Evidence], focus: Focus) -> list[Evidence]:
+        """Hits with the rest of the pages about the subject: the search keeps at most a few
+        passages of one document (diversity), so a page on the subject showed two of its
+        answers; its others (causes, treatment, outlook ...) are on the subject too. The first
+        ``SUBJECT_PAGES`` pages whose title names the subject give theirs, after the hits."""
+        pages: list[Evidence] = []
+        for hit in hits:
+            doc = hit.document
+            if doc.id not in {p.document.id for p in pages} and (
+                focus.title_match(doc.focus or doc.title) >= ABOUT_SUBJECT
+            ):
+                pages.append(hit)
+                if len(pages) == SUBJECT_PAGES:
+                    break
+        seen = {h.passage.id for h in hits}
+        more = [
+            Evidence(passage=p, document=page.document, score=0.0, score_parts={"page": 1.0})
+            for page in pages
+            for p in self.store.get_passages(page.document.id or 0)[:PAGE_PASSAGES]
+            if p.id not in seen
+        ]
+        return hits + more
+
     def _with_context(self, question: str, follow_up_of: str | None) -> tuple[str, Intent | None]:
         """A follow-up ("what about at night?") is searched together with what it follows."""
         if not follow_up_of:
@@ -218,6 +259,7 @@ class Composer:
         missing: list[str],
         *,
         drug: bool = False,
+        related: list[Related] | None = None,
     ) -> None:
         refs = References()
         plan = plan_for(answer.intents)
@@ -301,6 +343,8 @@ class Composer:
                 items = group_by_category(items)
             answer.sections.append(AnswerSection(key=spec.key, title=spec.title, items=items))
 
+        if related:
+            self._add_related(answer, related, refs, fresh)
         for stronger, weaker in find_notes(candidates, focus.stems):
             answer.evidence_notes.append(
                 EvidenceNote(
@@ -330,7 +374,10 @@ class Composer:
             [c.evidence.document.focus or c.evidence.document.title for c in summary],
             self.vocabulary,
         )
-        answer.follow_up_suggestions = follow_ups(answer, drug=drug)
+        # A subject known only by a rare word of the question ("crushing") is no name to ask
+        # "How is crushing treated?" about.
+        named = (bool(focus.names) and not focus.guessed) or drug
+        answer.follow_up_suggestions = follow_ups(answer, drug=drug) if named else []
         shown = answer.shown_texts()
         answer.reading_grade = (
             round(float(flesch_kincaid_grade(" ".join(shown))), 1) if shown else None
@@ -367,6 +414,44 @@ class Composer:
             if picked:
                 layout.append((spec, picked))
         return layout
+
+    def _add_related(
+        self,
+        answer: Answer,
+        related: list[Related],
+        refs: References,
+        fresh: Callable[[Candidate], bool],
+    ) -> None:
+        """The conditions whose pages list the subject among their signs, after the causes
+        (pages the answer already quotes are left out: their own sentences say more)."""
+        quoted = {i.passage_id for i in answer.statements()}
+        shown = {
+            c.evidence.document.id for c in (r.candidate for r in related) if c.passage_id in quoted
+        }
+        items = []
+        for r in related:
+            if r.candidate.evidence.document.id in shown or not fresh(r.candidate):
+                continue
+            item = self._item(r.candidate, refs)
+            item.topic = r.condition
+            if r.candidate.list_item:  # "muscle cramps" says what it is under its lead-in
+                item.lead_in = r.candidate.lead_in
+            item.category = category_of_tree_numbers(list(r.tree_numbers)) or OTHER_CONDITIONS
+            items.append(item)
+        if not items:
+            return
+        section = AnswerSection(
+            key=RELATED.key,
+            title=RELATED.title.format(subject=answer.focus or "it"),
+            items=group_by_category(items),
+        )
+        keys = [s.key for s in answer.sections]
+        at = (
+            keys.index("causes") + 1
+            if "causes" in keys
+            else len([k for k in keys if k != MORE.key])
+        )
+        answer.sections.insert(at, section)
 
     def _item(self, c: Candidate, refs: References) -> AnswerItem:
         doc = c.evidence.document

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from medcite.compose.candidates import content_stems
 from medcite.compose.topicality import Focus
@@ -25,6 +25,8 @@ MIN_SPECIFIC_LETTERS = 3  # shorter words ("oz", "ml") are units or abbreviation
 TOPIC_WORD_SHARE = 0.15
 MIN_UNKNOWN_SUBJECT = 5  # letters of a word unknown to the corpus that can name a subject
 MIN_SHARE = 1e-5  # passage share taken for a name word the corpus lacks, for its idf
+ACRONYM_PASSAGES = 100  # passages holding an acronym read to learn what it abbreviates
+MIN_SPELLED_OUT = 2
 _ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _NOT_ACRONYMS = frozenset({"OK", "US", "USA", "UK", "AM", "PM", "MD", "DR"})
 
@@ -56,6 +58,11 @@ def question_focus(
             specific = frozenset(
                 t for t, v in shares.items() if v == 0 and len(t) >= MIN_UNKNOWN_SUBJECT
             )
+        # An acronym written in capitals names the topic the corpus spells it out for ("Early
+        # AMD": age-related macular degeneration); the topic is then the whole subject.
+        expanded = topic_abbreviated(question, retriever)
+        if expanded is not None:  # named in full: "AMD" alone would not tell a reader which
+            return _concept_focus(expanded, qstems, expanded.name, retriever)
         # A rare word that belongs to one topic's name names that topic ("MTHFR A1298C").
         topic = next(
             (c for _, t in rare[:SPECIFIC_WORDS] if (c := _topic_named_by(t, retriever, store))),
@@ -73,6 +80,36 @@ def _acronyms(question: str) -> frozenset[str]:
     return frozenset().union(
         *(content_stems(w) for w in _ACRONYM_RE.findall(question) if w not in _NOT_ACRONYMS)
     )
+
+
+def topic_abbreviated(question: str, retriever: HybridRetriever) -> Concept | None:
+    """The topic an acronym of the question abbreviates, as the corpus uses it: of the topics
+    that list the acronym among their names, the one whose name the passages holding the
+    acronym spell out most often, in at least ``MIN_SPELLED_OUT`` of them ("AMD": macular
+    degeneration, not Pompe disease, an acid maltase deficiency). None when no passage does.
+    """
+    assert retriever.vocabulary is not None
+    for acronym in dict.fromkeys(_ACRONYM_RE.findall(question)):
+        if acronym in _NOT_ACRONYMS:
+            continue
+        stems = content_stems(acronym)
+        if len(stems) != 1:
+            continue
+        topics = retriever.vocabulary.topics_named_by(next(iter(stems)))
+        if not topics:
+            continue
+        held = [
+            content_stems(p.text) for p in retriever.passages_holding(acronym, ACRONYM_PASSAGES)
+        ]
+        best: tuple[int, Concept] | None = None
+        for topic in topics:
+            spelled = [w for n in (topic.name, *topic.synonyms) if len(w := content_stems(n)) > 1]
+            count = sum(any(words <= stems for words in spelled) for stems in held)
+            if count >= MIN_SPELLED_OUT and (best is None or count > best[0]):
+                best = (count, topic)
+        if best is not None:
+            return best[1].model_copy(update={"matched": acronym})
+    return None
 
 
 def _topic_named_by(word: str, retriever: HybridRetriever, store: SQLiteStore) -> Concept | None:
@@ -173,17 +210,17 @@ def narrow_to_specific(
     limit = min(concept_share, SPECIFIC_SHARE)
     anchors: set[str] = set()
     for drug in drugs:
-        rarest = [
-            min((share(t), t) for t in stems)
-            for name in drug.names
-            if (stems := [t for t in content_stems(name) if not t[:1].isdigit()])
-        ]
-        if rarest and min(rarest)[0] <= limit:
-            # Names no passage holds (foreign spellings, chemical names) would gate nothing.
-            anchors.update(t for v, t in rarest if 0 < v <= SPECIFIC_SHARE)
+        anchors.update(_drug_anchors(drug, share, limit))
+    if anchors:
+        # The other drugs the question names are its subject too, when rarer than the concept
+        # ("Diclofenac with ... other NSAIDs": sentences on NSAIDs speak to it).
+        for drug in drugs:
+            if not _drug_anchors(drug, share, limit):
+                anchors.update(_drug_anchors(drug, share, concept_share, most=concept_share))
     if focus.specific:  # no concept: its rare words, or the drug's names
         return _with_specific(focus, frozenset(anchors), question) if anchors else focus
     specific = set(anchors)
+    guessed = False  # the specific words were picked for rarity alone
     names: list[frozenset[str]] = [frozenset({t}) for t in sorted(anchors)]
     if matched and not specific:  # a drug named is the subject: a modifier would widen it
         # A word no passage holds right before the concept's name makes a subject the sources
@@ -199,8 +236,8 @@ def narrow_to_specific(
         # disease?". Else its two rarest words that some passage holds.
         assert retriever.vocabulary is not None
         concepts = sorted(
-            (min(share(t) for t in words), sorted(words))
-            for surface, _ in retriever.vocabulary.mentions(question)
+            (min(share(t) for t in words), sorted(words), entry.name)
+            for surface, entry in retriever.vocabulary.mentions(question)
             if (words := frozenset(t for t in content_stems(surface) if not t[:1].isdigit()))
             and not words <= focus.stems
         )
@@ -208,12 +245,30 @@ def narrow_to_specific(
             (v, t) for t in _acronyms(question) - focus.stems if 0 < (v := share(t)) < concept_share
         )
         if concepts and 0 < concepts[0][0] < concept_share:
-            other = frozenset(concepts[0][1])
-            specific |= other
-            names.append(other)
+            # A sentence must carry its rarest word: "hepatitis" alone is not "hepatitis E".
+            specific.add(min(concepts[0][1], key=share))
+            names.append(frozenset(concepts[0][1]))
+            # Its name as the vocabulary gives it, when the question used another ("HNPP"):
+            # pages spelling it out carry the subject too.
+            full = content_stems(concepts[0][2])
+            if full and not full <= frozenset(concepts[0][1]):
+                specific.add(min(full, key=share))
+                names.append(full)
         elif acronyms:  # "HIV", written in capitals, as in :func:`question_focus`
             specific.add(acronyms[0][1])
             names.append(frozenset({acronyms[0][1]}))
+            # The topic it abbreviates, when the corpus spells it out ("HNPP": its page says
+            # "hereditary neuropathy with liability to pressure palsies"): its name's rarest
+            # word carries the subject too.
+            spelled = topic_abbreviated(
+                next(
+                    w for w in _ACRONYM_RE.findall(question) if acronyms[0][1] in content_stems(w)
+                ),
+                retriever,
+            )
+            if spelled is not None and (words := content_stems(spelled.name)):
+                specific.add(min(words, key=share))
+                names.append(words)
         else:
             # A word no passage holds (a misspelling, a brand the corpus lacks) gates nothing.
             rare = sorted(
@@ -226,9 +281,36 @@ def narrow_to_specific(
             for _, t in rare[:SPECIFIC_WORDS]:
                 specific.add(t)
                 names.append(frozenset({t}))
+            guessed = bool(rare)
     if not specific:
         return focus
-    return _with_specific(focus, frozenset(specific), question, names)
+    return _with_specific(focus, frozenset(specific), question, names, guessed=guessed)
+
+
+def _drug_anchors(
+    drug: DrugMention,
+    share: Callable[[str], float],
+    limit: float,
+    most: float = SPECIFIC_SHARE,
+) -> frozenset[str]:
+    """The words that name ``drug`` in a sentence: the rarest word of each of its names
+    (generic, brands, spellings, "zoster" of "herpes zoster vaccine") that some passage holds,
+    in at most ``most`` of passages.
+
+    Nothing when the drug is not specific: when the name the question used and its canonical
+    name are as common as ``limit`` ("calcium supplement": calcium is everywhere; its brand
+    "Tums" would otherwise gate the answer; "insulin", whose "soluble insulin" would gate on
+    "soluble"). Names no passage holds (foreign spellings, chemical names) gate nothing.
+    """
+    said = [t for n in (drug.surface, drug.name) for t in content_stems(n) if not t[:1].isdigit()]
+    if not said or min(share(t) for t in said) > limit:
+        return frozenset()
+    rarest = [
+        min((share(t), t) for t in stems)
+        for name in drug.names
+        if (stems := [t for t in content_stems(name) if not t[:1].isdigit()])
+    ]
+    return frozenset(t for v, t in rarest if 0 < v <= most)
 
 
 def _with_specific(
@@ -236,6 +318,8 @@ def _with_specific(
     specific: frozenset[str],
     question: str,
     names: Sequence[frozenset[str]] | None = None,
+    *,
+    guessed: bool = False,
 ) -> Focus:
     """``focus`` with the specific subject's ``names`` (default: each specific word alone)
     first; the broad concept's names count half (what a sentence names must be the subject,
@@ -244,7 +328,15 @@ def _with_specific(
     weighted += [(n, 0.5 * w) for n, w in focus.names]
     said = [w.strip("?.,;:!\"'()") for w in question.split() if content_stems(w) & specific]
     subject = " ".join(said) or focus.subject
-    return Focus(subject, weighted, focus.question, [], specific=specific, idf=dict(focus.idf))
+    return Focus(
+        subject,
+        weighted,
+        focus.question,
+        [],
+        specific=specific,
+        idf=dict(focus.idf),
+        guessed=guessed,
+    )
 
 
 def follow_up_aspect(focus: Focus, follow_up: str, retriever: HybridRetriever) -> Focus:

@@ -33,6 +33,9 @@ class Focus:
     # that tells them apart. One keeping them counts no more ("Pancreatitis" is not
     # "pancreatic cancer" for sharing its rarer word).
     idf: dict[str, float] = field(default_factory=dict)
+    # The specific words were picked for their rarity alone ("crushing" in "crushing chest
+    # pain"), not as the name of a drug, concept or acronym: no name to suggest follow-ups about.
+    guessed: bool = False
 
     def share(self, name: frozenset[str], stems: frozenset[str]) -> float:
         """The share of ``name``'s words found in ``stems``: the plain share, or the
@@ -92,7 +95,7 @@ class Focus:
         # spasms" does not name muscle spasms.
         terms = analyze(text)
         strict = [
-            (n, w) for n, w in self.names if not n < asked and (len(n) < 2 or _together(n, terms))
+            (n, w) for n, w in self.names if not n < asked and (len(n) < 2 or together(n, terms))
         ]
         return max((w * self.share(n, frozenset(terms)) for n, w in strict), default=0.0)
 
@@ -108,7 +111,7 @@ class Focus:
         return best
 
 
-def _together(name: frozenset[str], terms: list[str]) -> bool:
+def together(name: frozenset[str], terms: list[str]) -> bool:
     """Whether the words of ``name`` occur next to each other (in any order) in ``terms``."""
     size = len(name)
     return any(frozenset(terms[i : i + size]) == name for i in range(len(terms) - size + 1))
@@ -280,14 +283,14 @@ def definition_head(sentence: str) -> str:
     return _QUALIFIER_RE.split(sentence, maxsplit=1)[0]
 
 
-_COPULA_RE = re.compile(r"\s(?:is|are|refers? to|describes?|means)\s", re.IGNORECASE)
+COPULA_RE = re.compile(r"\s(?:is|are|refers? to|describes?|means)\s", re.IGNORECASE)
 
 
 def definition_subject(sentence: str) -> str:
     """What a definition defines: "Trisomy 13, also called Patau syndrome" of "Trisomy 13, also
     called Patau syndrome, is a chromosomal condition ..."; "" when no copula is found or the
     words before it already qualify something else ("A buildup of X can cause Y, which is")."""
-    parts = _COPULA_RE.split(sentence, maxsplit=1)
+    parts = COPULA_RE.split(sentence, maxsplit=1)
     if len(parts) < 2 or _QUALIFIER_RE.search(parts[0]):
         return ""
     return parts[0]

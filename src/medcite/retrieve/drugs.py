@@ -28,7 +28,7 @@ from medcite import cache
 from medcite.index.analysis import STOPWORDS, TOKEN_PATTERN, analyze
 from medcite.index.keyword import FIELD_BOOSTS, KeywordIndex
 from medcite.index.updater import update_keyword_index
-from medcite.retrieve.vocabulary import _easy_words
+from medcite.retrieve.vocabulary import _easy_words, edit_distance
 
 if TYPE_CHECKING:
     from medcite.retrieve.hybrid import HybridRetriever
@@ -42,6 +42,8 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 _CLEAN_NAME = re.compile(r"[^\W_](?:[\w' .\u2019-]*[^\W_])?")
 _INDEX_TOKEN = re.compile(TOKEN_PATTERN)  # the keyword index's tokenizer
 _SENTENCE_END = re.compile(r"[.!?:]\s*$")
+MIN_CORRECTED_LETTERS = 6  # shorter unknown words are more often abbreviations than drugs
+MAX_CACHED_CORRECTIONS = 4096
 
 # A drug as stored: (display name, ids as (kind, id) pairs, every name of it).
 _Row = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]
@@ -199,6 +201,75 @@ def _inner_names(table: _Table, words: list[str], row: int) -> tuple[str, ...]:
         if inner is not None and inner != row and not _plain(words[:n]):
             return table.rows[inner][2]
     return ()
+
+
+def correct_drug_spelling(question: str, known: Callable[[str], bool]) -> str | None:
+    """The question with misspelt drug names corrected ("oxybutinin" -> "oxybutynin",
+    "Gabamentine" -> "gabapentine"), or None when nothing changed.
+
+    Only a word of at least ``MIN_CORRECTED_LETTERS`` letters that ``known`` (the corpus) has
+    never seen, that is no drug name and no everyday word, is corrected: to a one-word drug name
+    the corpus knows, within one edit (two from eight letters on), starting with the same
+    letter or missing the name's first letter; the nearest wins, ties to the shorter name, then
+    the first alphabetically.
+    """
+    out: list[str] = []
+    last = 0
+    for match in re.finditer(r"[A-Za-z]+", question):
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < MIN_CORRECTED_LETTERS or lower in _easy_words() or known(lower):
+            continue
+        if lower in _table().index:
+            continue  # a drug the corpus lacks is reported as missing, not respelt
+        best = _closest_drug_name(lower, known)
+        if best is None:
+            continue
+        out += [question[last : match.start()], best.capitalize() if word[0].isupper() else best]
+        last = match.end()
+    return "".join(out) + question[last:] if out else None
+
+
+_near_names: dict[str, tuple[str, ...]] = {}
+
+
+def _closest_drug_name(word: str, known: Callable[[str], bool]) -> str | None:
+    return next((name for name in _drug_names_near(word) if known(name)), None)
+
+
+def _drug_names_near(word: str) -> tuple[str, ...]:
+    """One-word drug names within the edit limit of ``word``, nearest first (remembered per
+    word: which of them the corpus knows is asked each time, as the corpus grows)."""
+    if word not in _near_names:
+        if len(_near_names) >= MAX_CACHED_CORRECTIONS:
+            _near_names.pop(next(iter(_near_names)))  # bounded for long-running servers
+        limit = 2 if len(word) >= 8 else 1
+        shapes = _names_by_shape()
+        # Names starting with the word's letter, or one letter before it ("Isinopril").
+        pool = [
+            name
+            for size in range(len(word) - limit, len(word) + limit + 1)
+            for name in shapes.get((word[0], size), ())
+        ] + list(shapes.get((f"_{word[0]}", len(word) + 1), ()))
+        near = sorted(
+            (d, len(name), name)
+            for name in pool
+            if (d := edit_distance(word, name, limit)) <= limit
+        )
+        _near_names[word] = tuple(name for _, _, name in near)
+    return _near_names[word]
+
+
+@lru_cache(maxsize=1)
+def _names_by_shape() -> dict[tuple[str, int], tuple[str, ...]]:
+    """One-word drug names by (first letter, length) and by ("_" + second letter, length): the
+    candidates for a correction."""
+    shapes: dict[tuple[str, int], list[str]] = {}
+    for key in _table().index:
+        if key.isalpha() and len(key) >= MIN_CORRECTED_LETTERS - 2:
+            shapes.setdefault((key[0], len(key)), []).append(key)
+            shapes.setdefault((f"_{key[1]}", len(key)), []).append(key)
+    return {shape: tuple(sorted(names)) for shape, names in shapes.items()}
 
 
 def uncovered_drugs(

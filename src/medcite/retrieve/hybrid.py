@@ -21,7 +21,7 @@ from medcite.retrieve.keyword import validate_query
 from medcite.retrieve.query import analyse
 from medcite.retrieve.vocabulary import Vocabulary
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import Evidence, EvidenceLevel, Intent
+from medcite.types import Evidence, EvidenceLevel, Intent, Passage
 
 if TYPE_CHECKING:  # numpy and the dense index load only when the store has vectors
     from medcite.index.dense import DenseIndex
@@ -82,6 +82,43 @@ class HybridRetriever:
         if self._keyword is None:
             return []
         return [did for _, did, _ in self._keyword.search_with_documents(word, limit)]
+
+    def passages_holding(self, word: str, limit: int = 100) -> list[Passage]:
+        """The passages holding ``word`` (best-scoring first, up to ``limit``)."""
+        if self._keyword is None:
+            return []
+        ids = [pid for pid, _, _ in self._keyword.search_with_documents(word, limit)]
+        found = self.store.get_passages_by_id(ids)
+        return [found[pid] for pid in ids if pid in found]
+
+    def search_kind(self, query: str, kind: str, k: int = 20, depth: int = 1000) -> list[Evidence]:
+        """Keyword hits among passages of one ``kind`` (a MedQuAD qtype: "symptoms"), best
+        first, one per document: the pages of other topics that speak of ``query`` there.
+        Call after a search (it reads the index that search opened)."""
+        if self._keyword is None:
+            return []
+        ranked = self._keyword.search_with_documents(validate_query(query), depth)
+        info = self.store.rank_info([pid for pid, _, _ in ranked])
+        picked: list[tuple[int, float]] = []
+        documents: set[int] = set()
+        for pid, did, score in ranked:
+            if pid in info and info[pid][3] == kind and did not in documents:
+                documents.add(did)
+                picked.append((pid, score))
+                if len(picked) == k:
+                    break
+        passages = self.store.get_passages_by_id([pid for pid, _ in picked])
+        docs = self.store.get_documents(sorted(documents), with_body=False)
+        return [
+            Evidence(
+                passage=passages[pid],
+                document=docs[passages[pid].document_id or 0],
+                score=score,
+                score_parts={"bm25": round(score, 4)},
+            )
+            for pid, score in picked
+            if pid in passages and (passages[pid].document_id or 0) in docs
+        ]
 
     def search(self, query: str, k: int = 10) -> Retrieval:
         query = validate_query(query)

@@ -139,13 +139,19 @@ class QueryAnalysis:
 def analyse(
     question: str, vocabulary: Vocabulary, known: Callable[[str], bool] | None = None
 ) -> QueryAnalysis:
-    """Intent and focus; with ``known`` (does the corpus have this word?), a question whose
-    focus is not found is tried again with its unknown words spelt as in the vocabulary."""
+    """Intent and focus; with ``known`` (does the corpus have this word?), misspelt drug names
+    are corrected, and a question whose focus is not found is tried again with its unknown
+    words spelt as in the vocabulary."""
     intents = classify_intents(question)
-    focus = vocabulary.find_focus(question)
+    text = question
+    if known is not None:
+        from medcite.retrieve.drugs import correct_drug_spelling  # its name table loads lazily
+
+        text = correct_drug_spelling(question, known) or question
+    focus = vocabulary.find_focus(text)
     if focus is None and known is not None:
-        corrected = vocabulary.correct(question, known)
+        corrected = vocabulary.correct(text, known)
         if corrected is not None:
-            focus = vocabulary.find_focus(corrected)
-            return QueryAnalysis(corrected, intents[0], focus, intents, corrected_from=question)
-    return QueryAnalysis(question, intents[0], focus, intents)
+            text, focus = corrected, vocabulary.find_focus(corrected)
+    corrected_from = question if text != question else None
+    return QueryAnalysis(text, intents[0], focus, intents, corrected_from=corrected_from)

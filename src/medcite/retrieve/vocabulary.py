@@ -451,13 +451,13 @@ class Vocabulary:
                     topics.setdefault(stem, set()).add(entry.name)
         return topics
 
-    def topic_named_by(self, stem: str) -> Concept | None:
-        """The one corpus topic whose name (or a synonym) holds the word ``stem``: "MTHFR gene
-        mutation" for "mthfr"; None when no topic or several do."""
-        names = self._topics_by_stem.get(stem, set())
-        if len(names) != 1:
-            return None
-        entry = self.corpus[norm(next(iter(names)))]
+    def topics_named_by(self, stem: str) -> list[Concept]:
+        """Every corpus topic whose name (or a synonym) holds the word ``stem``, by name:
+        "AMD" names age-related macular degeneration and, in GARD, Pompe disease."""
+        return [self._topic(name, stem) for name in sorted(self._topics_by_stem.get(stem, ()))]
+
+    def _topic(self, name: str, stem: str) -> Concept:
+        entry = self.corpus[norm(name)]
         return Concept(
             name=entry.name,
             tree_numbers=self.tree_numbers(entry.name),
@@ -465,6 +465,14 @@ class Vocabulary:
             source="corpus",
             matched=stem,
         )
+
+    def topic_named_by(self, stem: str) -> Concept | None:
+        """The one corpus topic whose name (or a synonym) holds the word ``stem``: "MTHFR gene
+        mutation" for "mthfr"; None when no topic or several do."""
+        names = self._topics_by_stem.get(stem, set())
+        if len(names) != 1:
+            return None
+        return self._topic(next(iter(names)), stem)
 
     def find_focus(self, question: str) -> Concept | None:
         """The longest vocabulary phrase in the question (corpus names win ties: they are topics)."""
