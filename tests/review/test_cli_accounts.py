@@ -26,7 +26,7 @@ NEW_PASSWORD = "synthetic-pass-456"
 @contextmanager
 def review_store(home: Path) -> Iterator[ReviewStore]:
     with SQLiteStore(Settings(home=home, mirror=None).db_path) as store:
-        yield ReviewStore(store.conn)
+        yield ReviewStore(store.reviews())
 
 
 def invoke(args: list[str], stdin: str | None = None) -> Result:
@@ -138,7 +138,7 @@ def test_users_list(cli_env: Path) -> None:
     table = ok(["users", "list"]).stdout
     assert "amy" in table and "zed" in table and "admin" in table and "yes" in table
     with review_store(cli_env) as review:
-        stored = review.conn.execute("SELECT password_hash FROM users").fetchall()
+        stored = review.repo.conn.execute("SELECT password_hash FROM users").fetchall()
     for (digest,) in stored:
         assert digest not in table
 

@@ -60,7 +60,7 @@ def db(tmp_path: Path) -> Iterator[SQLiteStore]:
 
 @pytest.fixture
 def review(db: SQLiteStore, clock: Clock) -> ReviewStore:
-    return ReviewStore(db.conn, clock=clock, session_ttl=dt.timedelta(hours=2))
+    return ReviewStore(db.reviews(), clock=clock, session_ttl=dt.timedelta(hours=2))
 
 
 def _all_text(conn: sqlite3.Connection) -> str:
@@ -159,7 +159,9 @@ def test_check_password(review: ReviewStore) -> None:
 
 def test_token_only_accounts_cannot_sign_in_with_a_password(review: ReviewStore) -> None:
     review.add_user("robot", Role.EDITOR)
-    row = review.conn.execute("SELECT password_hash FROM users WHERE name = 'robot'").fetchone()
+    row = review.repo.conn.execute(
+        "SELECT password_hash FROM users WHERE name = 'robot'"
+    ).fetchone()
     assert row[0] is None
     for attempt in ("", PASSWORD, "x" * 12):
         with pytest.raises(AuthenticationError):
@@ -366,5 +368,5 @@ def test_session_of_a_user_disabled_by_raw_flag_is_refused(review: ReviewStore) 
     """Even if a session row survives (e.g. written concurrently), a disabled user has none."""
     alice = review.add_user("alice", Role.EDITOR)
     secret, _ = review.create_session(alice)
-    review.conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (alice.id,))
+    review.repo.conn.execute("UPDATE users SET disabled = 1 WHERE id = ?", (alice.id,))
     assert review.session(secret) is None

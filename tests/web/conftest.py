@@ -55,7 +55,7 @@ def make_home(home: Path) -> Team:
         for folder in ("compose", "web"):
             report = ingest_folder(store, settings, FIXTURES / folder)
             assert report.ok, report.errors
-        review = ReviewStore(store.conn)
+        review = ReviewStore(store.reviews())
         for name, role in MEMBERS.items():
             review.add_user(name, role, display_name=f"Synthetic {name.title()}", password=PASSWORD)
             team.tokens[name] = review.create_token(name, "tests")

@@ -324,6 +324,21 @@ def test_edits_must_change_something_and_keep_traceability(client: TestClient, t
     assert_error(client.patch(f"/api/articles/{aid}", json={"title": "x"}, headers=editor), 409)
 
 
+def test_a_change_made_on_a_stale_version_gets_409(client: TestClient, team: Team) -> None:
+    aid = new_article(client, team)["id"]
+    editor = team.auth("editor")
+    seen = {"title": "Synthetic retitled article", "version": 1}
+    assert client.patch(f"/api/articles/{aid}", json=seen, headers=editor).status_code == 200
+    # a second editor who loaded version 1 would overwrite the first one's edit
+    stale = {"title": "Synthetic other title", "version": 1}
+    error = assert_error(client.patch(f"/api/articles/{aid}", json=stale, headers=editor), 409)
+    assert "version 2 is current" in error["message"]
+    r = client.post(f"/api/articles/{aid}/submit", json={"version": 1}, headers=editor)
+    assert_error(r, 409)
+    r = client.post(f"/api/articles/{aid}/submit", json={"version": 2}, headers=editor)
+    assert r.status_code == 200 and r.json()["status"] == "submitted"
+
+
 def test_abstained_answers_cannot_become_articles(client: TestClient, team: Team) -> None:
     answer = ask(client, "What causes the frobnication of quasars in deep space?")
     assert answer["abstained"]

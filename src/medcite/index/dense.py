@@ -1,6 +1,7 @@
 """Dense passage vectors, kept in the store and searched exactly in memory.
 
-Vectors live in SQLite (``passage_vectors``, float16) so they survive restarts without
+Vectors live in the store (``passage_vectors``, float16; its SQL in medcite.store.vectors) so
+they survive restarts without
 re-embedding, follow document updates through ``ON DELETE CASCADE``, and an interrupted build
 resumes where it stopped (each batch commits). Search is an exact dot product over the loaded
 matrix: 64k x 384 float32 takes a few milliseconds, so no approximate index is needed at this size.
@@ -41,75 +42,52 @@ class DenseIndex:
         self.dropped = 0  # damaged vectors found and removed (re-embedded by the next update)
 
     def pending(self) -> int:
-        row = self.store.conn.execute(
-            "SELECT count(*) FROM passages p WHERE NOT EXISTS "
-            "(SELECT 1 FROM passage_vectors v WHERE v.passage_id = p.id AND v.model = ?)",
-            (self.embedder.name,),
-        ).fetchone()
-        return int(row[0])
+        return self.store.vectors.pending(self.embedder.name)
 
     def update(self, *, batch: int = 256, on_progress: Callable[[int], None] | None = None) -> int:
         """Embed every passage that has no vector yet; commits per batch. Returns how many.
 
         Vectors of other models (an earlier embedder) are deleted first: search never reads them.
         """
-        with self.store.conn:
-            self.store.conn.execute(
-                "DELETE FROM passage_vectors WHERE model != ?", (self.embedder.name,)
-            )
+        vectors, model = self.store.vectors, self.embedder.name
+        vectors.drop_other_models(model)
         done = 0
         while True:
-            rows = self.store.conn.execute(
-                "SELECT p.id, p.section, p.text, d.title, d.focus FROM passages p "
-                "JOIN documents d ON d.id = p.document_id WHERE NOT EXISTS "
-                "(SELECT 1 FROM passage_vectors v WHERE v.passage_id = p.id AND v.model = ?) "
-                "ORDER BY p.id LIMIT ?",
-                (self.embedder.name, batch),
-            ).fetchall()
+            rows = vectors.without_vector(model, batch)
             if not rows:
                 return done
             texts = [
                 passage_text(
-                    r[1] or "", r[2], r[3] if not r[4] or r[4] == r[3] else f"{r[3]}; {r[4]}"
+                    r.section,
+                    r.text,
+                    r.title if not r.focus or r.focus == r.title else f"{r.title}; {r.focus}",
                 )
                 for r in rows
             ]
-            vectors = self.embedder.embed(texts).astype("<f2")
-            with self.store.conn:
-                self.store.conn.executemany(
-                    "INSERT OR REPLACE INTO passage_vectors(passage_id, model, vector) VALUES (?, ?, ?)",
-                    [(r[0], self.embedder.name, vectors[i].tobytes()) for i, r in enumerate(rows)],
-                )
+            embedded = self.embedder.embed(texts).astype("<f2")
+            vectors.put(model, [(r.passage_id, embedded[i].tobytes()) for i, r in enumerate(rows)])
             done += len(rows)
             if on_progress:
                 on_progress(len(rows))
 
     def _load(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        key_row = self.store.conn.execute(
-            "SELECT count(*), coalesce(max(passage_id), 0) FROM passage_vectors WHERE model = ?",
-            (self.embedder.name,),
-        ).fetchone()
-        key = (int(key_row[0]), int(key_row[1]))
+        vectors, model = self.store.vectors, self.embedder.name
+        key = vectors.state(model)
         if self._loaded_key != key or self._matrix is None or self._ids is None:
-            rows = self.store.conn.execute(
-                "SELECT passage_id, vector FROM passage_vectors WHERE model = ? ORDER BY passage_id",
-                (self.embedder.name,),
-            ).fetchall()
+            rows = vectors.all(model)
             dims = self.embedder.dimensions
-            bad = [r[0] for r in rows if not isinstance(r[1], bytes) or len(r[1]) != dims * 2]
+            bad = [
+                pid for pid, blob in rows if not isinstance(blob, bytes) or len(blob) != dims * 2
+            ]
             if bad:
                 # Damaged rows are dropped so that the next update re-embeds those passages.
-                with self.store.conn:
-                    self.store.conn.executemany(
-                        "DELETE FROM passage_vectors WHERE passage_id = ? AND model = ?",
-                        [(pid, self.embedder.name) for pid in bad],
-                    )
+                vectors.delete(model, bad)
                 self.dropped += len(bad)
                 damaged = set(bad)
                 rows = [r for r in rows if r[0] not in damaged]
                 key = (len(rows), max((r[0] for r in rows), default=0))
             self._ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            blob = b"".join(r[1] for r in rows)
+            blob = b"".join(b for _, b in rows if isinstance(b, bytes))
             self._matrix = (
                 np.frombuffer(blob, dtype="<f2").reshape(len(rows), dims).astype(np.float32)
             )

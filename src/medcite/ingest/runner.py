@@ -129,7 +129,7 @@ def run_ingest(
     """Ingest every job's files into ``store``; returns what happened, per job."""
     progress = progress or _NoProgress()
     # An earlier run killed mid-way left its row 'running': it was interrupted.
-    store.conn.execute("UPDATE ingest_runs SET status='interrupted' WHERE status='running'")
+    store.mark_interrupted_runs()
     run_id = store.start_run(args or {"jobs": [j.label for j in jobs]})
     report = IngestReport(run_id=run_id, jobs=[])
     started = time.perf_counter()

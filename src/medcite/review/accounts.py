@@ -1,7 +1,8 @@
 """Accounts: users, passwords, API tokens and browser sessions (tables of migration 007).
 
-A mixin of :class:`medcite.review.service.ReviewStore`, which supplies the connection, clock and
-session lifetime.
+A mixin of :class:`medcite.review.service.ReviewStore`, which supplies the repository (the
+rows, medcite.store), clock and session lifetime. Secrets are hashed here: the repository only
+ever sees hashes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import datetime as dt
 import functools
 import re
 import secrets
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from medcite.errors import AuthenticationError, ConflictError, InvalidRequestError, NotFoundError
+from medcite.errors import AuthenticationError, InvalidRequestError, NotFoundError
 from medcite.review.credentials import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -24,20 +24,10 @@ from medcite.review.credentials import (
     verify_password,
 )
 from medcite.review.workflow import format_time
+from medcite.store.base import ReviewRepository
 from medcite.types import Role, User
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-
-
-def user_from_row(row: sqlite3.Row) -> User:
-    return User(
-        id=row["id"],
-        name=row["name"],
-        display_name=row["display_name"],
-        role=Role(row["role"]),
-        disabled=bool(row["disabled"]),
-        created_at=row["created_at"],
-    )
 
 
 @functools.cache
@@ -48,7 +38,7 @@ def _dummy_hash() -> str:
 class Accounts:
     """User, token and session operations; the class using it provides these attributes."""
 
-    conn: sqlite3.Connection
+    repo: ReviewRepository
     session_ttl: dt.timedelta
     clock: Callable[[], dt.datetime]
 
@@ -71,64 +61,45 @@ class Accounts:
             )
         if password is not None and len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidRequestError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
-        try:
-            cur = self.conn.execute(
-                "INSERT INTO users(name, display_name, role, password_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    name,
-                    (display_name or name).strip()[:120] or name,
-                    role.value,
-                    hash_password(password) if password else None,
-                    self._now(),
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            raise ConflictError(f"a user named {name!r} already exists") from exc
-        user = self.get_user(int(cur.lastrowid or 0))
+        user_id = self.repo.insert_user(
+            name,
+            (display_name or name).strip()[:120] or name,
+            role,
+            hash_password(password) if password else None,
+            self._now(),
+        )
+        user = self.get_user(user_id)
         assert user is not None
         return user
 
     def get_user(self, user_id: int) -> User | None:
-        row = self.conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-        return user_from_row(row) if row else None
+        return self.repo.user(user_id)
 
     def find_user(self, name: str) -> User | None:
-        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        return user_from_row(row) if row else None
+        found = self.repo.user_named(name)
+        return found[0] if found else None
 
     def list_users(self) -> list[User]:
-        return [user_from_row(r) for r in self.conn.execute("SELECT * FROM users ORDER BY name")]
+        return self.repo.users()
 
     def set_password(self, name: str, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidRequestError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
-        cur = self.conn.execute(
-            "UPDATE users SET password_hash = ? WHERE name = ?", (hash_password(password), name)
-        )
-        if cur.rowcount == 0:
+        if not self.repo.set_password_hash(name, hash_password(password)):
             raise NotFoundError(f"no user named {name!r}")
 
     def set_disabled(self, name: str, disabled: bool) -> None:
-        cur = self.conn.execute(
-            "UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name)
-        )
-        if cur.rowcount == 0:
+        if not self.repo.set_disabled(name, disabled):
             raise NotFoundError(f"no user named {name!r}")
-        if disabled:
-            self.conn.execute(
-                "DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)",
-                (name,),
-            )
 
     def check_password(self, name: str, password: str) -> User:
-        row = self.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        stored = row["password_hash"] if row else None
+        found = self.repo.user_named(name)
+        stored = found[1] if found else None
         # One scrypt run whatever the account, so timing does not reveal which names exist.
         ok = verify_password(password, stored or _dummy_hash()) and stored is not None
-        if not row or not ok or row["disabled"]:
+        if not found or not ok or found[0].disabled:
             raise AuthenticationError("wrong user name or password")
-        return user_from_row(row)
+        return found[0]
 
     # -- API tokens ------------------------------------------------------------------------
     def create_token(self, user_name: str, label: str = "api") -> str:
@@ -137,72 +108,36 @@ class Accounts:
         if user is None:
             raise NotFoundError(f"no user named {user_name!r}")
         token = new_token()
-        self.conn.execute(
-            "INSERT INTO api_tokens(user_id, label, prefix, token_hash, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (user.id, label[:80], token[:10], secret_hash(token), self._now()),
-        )
+        self.repo.insert_token(user.id, label[:80], token[:10], secret_hash(token), self._now())
         return token
 
     def list_tokens(self, user_name: str | None = None) -> list[dict[str, Any]]:
-        sql = (
-            "SELECT t.id, u.name AS user, t.label, t.prefix, t.created_at, t.last_used_at,"
-            " t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
-        )
-        args: tuple[Any, ...] = ()
-        if user_name:
-            sql += " WHERE u.name = ?"
-            args = (user_name,)
-        return [dict(r) for r in self.conn.execute(sql + " ORDER BY t.id", args)]
+        return self.repo.tokens(user_name)
 
     def revoke_token(self, token_id: int) -> None:
-        cur = self.conn.execute(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-            (self._now(), token_id),
-        )
-        if cur.rowcount == 0:
+        if not self.repo.revoke_token(token_id, self._now()):
             raise NotFoundError(f"no active token with id {token_id}")
 
     def user_for_token(self, token: str) -> User | None:
-        row = self.conn.execute(
-            "SELECT u.*, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id"
-            " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0",
-            (secret_hash(token),),
-        ).fetchone()
-        if row is None:
-            return None
-        self.conn.execute(
-            "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (self._now(), row["token_id"])
-        )
-        return user_from_row(row)
+        return self.repo.user_for_token(secret_hash(token), self._now())
 
     # -- browser sessions ------------------------------------------------------------------
     def create_session(self, user: User) -> tuple[str, str]:
         """A new session for ``user``: (cookie secret, CSRF token)."""
         secret, csrf = new_secret(), new_secret()
         now = self.clock()
-        self.conn.execute(
-            "INSERT INTO web_sessions(id_hash, user_id, csrf_token, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                secret_hash(secret),
-                user.id,
-                csrf,
-                format_time(now),
-                format_time(now + self.session_ttl),
-            ),
+        self.repo.insert_session(
+            secret_hash(secret),
+            user.id,
+            csrf,
+            format_time(now),
+            format_time(now + self.session_ttl),
         )
         return secret, csrf
 
     def session(self, secret: str) -> tuple[User, str] | None:
         """The user and CSRF token of a live session, or None."""
-        row = self.conn.execute(
-            "SELECT u.*, s.csrf_token FROM web_sessions s JOIN users u ON u.id = s.user_id"
-            " WHERE s.id_hash = ? AND s.expires_at > ? AND u.disabled = 0",
-            (secret_hash(secret), self._now()),
-        ).fetchone()
-        return (user_from_row(row), row["csrf_token"]) if row else None
+        return self.repo.session(secret_hash(secret), self._now())
 
     def end_session(self, secret: str) -> None:
-        self.conn.execute("DELETE FROM web_sessions WHERE id_hash = ?", (secret_hash(secret),))
-        self.conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (self._now(),))
+        self.repo.end_session(secret_hash(secret), self._now())

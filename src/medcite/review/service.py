@@ -1,18 +1,17 @@
-"""The review store: users, credentials, articles, versions and the audit log, in SQLite.
+"""The review service: who may create, edit, submit, review and approve articles, and what each
+step writes (users, credentials, articles, versions and the audit log).
 
-It shares the store's database file (tables from migration 007). Every state change runs in
-one transaction together with its audit-log row, so the log can never miss a transition.
+Rows live in a :class:`medcite.store.base.ReviewRepository` (SQLite: tables of migration 007,
+in the store's database file). Every state change runs in one repository transaction together
+with its audit-log row, so the log can never miss a transition.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from medcite.errors import (
@@ -31,6 +30,7 @@ from medcite.review.workflow import (
     review_due,
     status_after_edit,
 )
+from medcite.store.base import ReviewRepository
 from medcite.types import (
     Answer,
     Article,
@@ -54,30 +54,20 @@ def content_hash(title: str, answer: Answer) -> str:
 
 
 class ReviewStore(Accounts):
-    """Users, sessions, tokens and articles on one SQLite connection (callers serialise use)."""
+    """Users, sessions, tokens and articles over one repository (callers serialise use)."""
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        repo: ReviewRepository,
         *,
         review_interval_days: int = 365,
         session_ttl: dt.timedelta = dt.timedelta(hours=12),
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
-        self.conn = conn
+        self.repo = repo
         self.review_interval_days = review_interval_days
         self.session_ttl = session_ttl
         self.clock = clock
-
-    @contextmanager
-    def _tx(self) -> Iterator[None]:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
 
     # -- articles --------------------------------------------------------------------------
     def create_article(
@@ -94,22 +84,19 @@ class ReviewStore(Accounts):
         article_id = secrets.token_hex(6)
         digest = content_hash(title, answer)
         now = self._now()
-        with self._tx():
-            self.conn.execute(
-                "INSERT INTO articles(id, title, question, audience, focus, category, status,"
-                " current_version, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'draft', 1, ?, ?, ?)",
-                (
-                    article_id,
-                    title,
-                    answer.question,
-                    answer.audience.value,
-                    answer.focus,
-                    answer.category,
-                    actor.id,
-                    now,
-                    now,
-                ),
+        with self.repo.transaction():
+            self.repo.insert_article(
+                {
+                    "id": article_id,
+                    "title": title,
+                    "question": answer.question,
+                    "audience": answer.audience.value,
+                    "focus": answer.focus,
+                    "category": answer.category,
+                    "created_by": actor.id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
             self._add_version(article_id, 1, title, answer, digest, actor, "created from answer")
             self._log(article_id, 1, digest, actor, "create", None, ArticleStatus.DRAFT, None, [])
@@ -125,20 +112,18 @@ class ReviewStore(Accounts):
         actor: User,
         note: str | None,
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO article_versions(article_id, version, title, answer_json, content_hash,"
-            " answer_id, edit_note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                article_id,
-                version,
-                title,
-                answer.model_dump_json(),
-                digest,
-                answer.id or None,
-                note,
-                actor.id,
-                self._now(),
-            ),
+        self.repo.insert_version(
+            {
+                "article_id": article_id,
+                "version": version,
+                "title": title,
+                "answer_json": answer.model_dump_json(),
+                "content_hash": digest,
+                "answer_id": answer.id or None,
+                "edit_note": note,
+                "created_by": actor.id,
+                "created_at": self._now(),
+            }
         )
 
     def _log(
@@ -153,42 +138,30 @@ class ReviewStore(Accounts):
         comment: str | None,
         section_comments: list[ReviewComment],
     ) -> None:
-        cur = self.conn.execute(
-            "INSERT INTO review_events(article_id, version, version_hash, actor_id, actor_name,"
-            " action, from_status, to_status, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                article_id,
-                version,
-                digest,
-                actor.id,
-                actor.display_name,
-                action,
-                from_status.value if from_status else None,
-                to_status.value,
-                comment,
-                self._now(),
-            ),
+        self.repo.insert_event(
+            {
+                "article_id": article_id,
+                "version": version,
+                "version_hash": digest,
+                "actor_id": actor.id,
+                "actor_name": actor.display_name,
+                "action": action,
+                "from_status": from_status.value if from_status else None,
+                "to_status": to_status.value,
+                "comment": comment,
+                "at": self._now(),
+            },
+            [(sc.section_key, sc.comment) for sc in section_comments],
         )
-        for sc in section_comments:
-            self.conn.execute(
-                "INSERT INTO review_comments(event_id, article_id, version, section_key, comment)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (cur.lastrowid, article_id, version, sc.section_key, sc.comment),
-            )
 
-    def _row(self, article_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = self.conn.execute(
-            "SELECT * FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
+    def _row(self, article_id: str) -> dict[str, Any]:
+        row = self.repo.article(article_id)
         if row is None:
             raise NotFoundError(f"no article with id {article_id!r}")
         return row
 
-    def _version_row(self, article_id: str, version: int) -> sqlite3.Row:
-        row: sqlite3.Row | None = self.conn.execute(
-            "SELECT * FROM article_versions WHERE article_id = ? AND version = ?",
-            (article_id, version),
-        ).fetchone()
+    def _version_row(self, article_id: str, version: int) -> dict[str, Any]:
+        row = self.repo.version(article_id, version)
         assert row is not None, "articles always point at an existing version"
         return row
 
@@ -200,34 +173,34 @@ class ReviewStore(Accounts):
         title: str | None = None,
         answer: Answer | None = None,
         note: str | None = None,
+        expected_version: int | None = None,
     ) -> Article:
-        """Make a new version with a new title and/or body; see :mod:`medcite.review.editing`."""
-        row = self._visible_row(article_id, actor)
-        status = ArticleStatus(row["status"])
-        new_status = status_after_edit(status, actor.role if actor else None)
-        assert actor is not None
-        current = self._version_row(article_id, row["current_version"])
-        new_title = _clean_title(title) if title is not None else current["title"]
-        body = answer or Answer.model_validate_json(current["answer_json"])
-        if body.abstained or not body.statements():
-            raise InvalidRequestError(
-                "the new body has no statements (the corpus no longer answers the question)",
-                hint="Keep the current version, or ingest sources on the topic and recompose.",
+        """Make a new version with a new title and/or body; see :mod:`medcite.review.editing`.
+        ``expected_version``: the version the editor saw; another one current is a conflict."""
+        note = _clip(note)
+        with self.repo.transaction():  # read, decide and write under the write lock
+            row = self._visible_row(article_id, actor)
+            _check_version(row, expected_version)
+            status = ArticleStatus(row["status"])
+            new_status = status_after_edit(status, actor.role if actor else None)
+            assert actor is not None
+            current = self._version_row(article_id, row["current_version"])
+            new_title = _clean_title(title) if title is not None else current["title"]
+            body = answer or Answer.model_validate_json(current["answer_json"])
+            if body.abstained or not body.statements():
+                raise InvalidRequestError(
+                    "the new body has no statements (the corpus no longer answers the question)",
+                    hint="Keep the current version, or ingest sources on the topic and recompose.",
+                )
+            digest = content_hash(new_title, body)
+            if digest == current["content_hash"]:
+                raise ConflictError("the edit changes nothing")
+            version = row["current_version"] + 1
+            self._add_version(article_id, version, new_title, body, digest, actor, note)
+            self.repo.record_edit(
+                article_id, new_title, new_status.value, version, self._now(), body.category
             )
-        digest = content_hash(new_title, body)
-        if digest == current["content_hash"]:
-            raise ConflictError("the edit changes nothing")
-        version = row["current_version"] + 1
-        with self._tx():
-            self._add_version(article_id, version, new_title, body, digest, actor, _clip(note))
-            self.conn.execute(
-                "UPDATE articles SET title = ?, status = ?, current_version = ?, updated_at = ?,"
-                " category = COALESCE(?, category) WHERE id = ?",
-                (new_title, new_status.value, version, self._now(), body.category, article_id),
-            )
-            self._log(
-                article_id, version, digest, actor, "edit", status, new_status, _clip(note), []
-            )
+            self._log(article_id, version, digest, actor, "edit", status, new_status, note, [])
         return self.get_article(article_id, actor)
 
     def act(
@@ -238,43 +211,35 @@ class ReviewStore(Accounts):
         *,
         comment: str | None = None,
         section_comments: list[ReviewComment] | None = None,
+        expected_version: int | None = None,
     ) -> Article:
-        """Move an article through the workflow; the transition is written to the audit log."""
-        row = self._visible_row(article_id, actor)
-        status = ArticleStatus(row["status"])
-        new_status = next_status(status, action, actor.role if actor else None)
-        assert actor is not None
-        version = row["current_version"]
-        current = self._version_row(article_id, version)
+        """Move an article through the workflow; the transition is written to the audit log.
+        ``expected_version``: the version the reviewer saw; another one current is a conflict."""
         comments = [
             ReviewComment(section_key=c.section_key[:80], comment=_clip(c.comment) or "")
             for c in section_comments or []
             if c.comment.strip()
         ]
-        if action is Action.REQUEST_CHANGES and not (comment or "").strip() and not comments:
-            raise InvalidRequestError("say what needs to change: a comment is required")
-        if action is Action.APPROVE and current["created_by"] == actor.id:
-            raise PermissionDeniedError(
-                "you wrote this version: another reviewer must approve it",
-                hint="Approval needs a second person (four-eyes rule).",
-            )
-        now = self._now()
-        with self._tx():
-            if action is Action.APPROVE:
-                if not current["approved"]:
-                    self.conn.execute(
-                        "UPDATE article_versions SET approved = 1 WHERE article_id = ? AND version = ?",
-                        (article_id, version),
-                    )
-                self.conn.execute(
-                    "UPDATE articles SET published_version = ?, last_reviewed_at = ?,"
-                    " last_reviewed_by = ? WHERE id = ?",
-                    (version, now, actor.id, article_id),
+        comment = _clip(comment)
+        with self.repo.transaction():  # read, decide and write under the write lock
+            row = self._visible_row(article_id, actor)
+            _check_version(row, expected_version)
+            status = ArticleStatus(row["status"])
+            new_status = next_status(status, action, actor.role if actor else None)
+            assert actor is not None
+            if action is Action.REQUEST_CHANGES and not comment and not comments:
+                raise InvalidRequestError("say what needs to change: a comment is required")
+            version = row["current_version"]
+            current = self._version_row(article_id, version)
+            if action is Action.APPROVE and current["created_by"] == actor.id:
+                raise PermissionDeniedError(
+                    "you wrote this version: another reviewer must approve it",
+                    hint="Approval needs a second person (four-eyes rule).",
                 )
-            self.conn.execute(
-                "UPDATE articles SET status = ?, updated_at = ? WHERE id = ?",
-                (new_status.value, now, article_id),
-            )
+            now = self._now()
+            if action is Action.APPROVE:
+                self.repo.approve(article_id, version, actor.id, now)
+            self.repo.set_status(article_id, new_status.value, now)
             self._log(
                 article_id,
                 version,
@@ -283,12 +248,12 @@ class ReviewStore(Accounts):
                 action.value,
                 status,
                 new_status,
-                _clip(comment),
+                comment,
                 comments,
             )
         return self.get_article(article_id, actor)
 
-    def _visible_row(self, article_id: str, viewer: User | None) -> sqlite3.Row:
+    def _visible_row(self, article_id: str, viewer: User | None) -> dict[str, Any]:
         row = self._row(article_id)
         if row["published_version"] is None and not can_see_unpublished(_role(viewer)):
             # Unpublished articles do not exist for readers: 404, not 403.
@@ -300,13 +265,7 @@ class ReviewStore(Accounts):
         row = self._visible_row(article_id, viewer)
         article = self._article(row)
         staff = can_see_unpublished(_role(viewer))
-        sql = "SELECT v.*, u.display_name AS author FROM article_versions v"
-        sql += " LEFT JOIN users u ON u.id = v.created_by WHERE v.article_id = ?"
-        args: tuple[Any, ...] = (article_id,)
-        if not staff:
-            sql += " AND v.version = ?"
-            args = (article_id, row["published_version"])
-        for v in self.conn.execute(sql + " ORDER BY v.version DESC", args):
+        for v in self.repo.versions(article_id, None if staff else row["published_version"]):
             article.versions.append(
                 ArticleVersion(
                     version=v["version"],
@@ -325,22 +284,12 @@ class ReviewStore(Accounts):
             article.title = article.versions[0].title
             article.current_version = article.versions[0].version
             article.updated_at = article.versions[0].created_at  # not a newer draft's edit time
-            article.category = self.conn.execute(
-                "SELECT json_extract(answer_json, '$.category') FROM article_versions"
-                " WHERE article_id = ? AND version = ?",
-                (article_id, row["published_version"]),
-            ).fetchone()[0]
+            article.category = self.repo.version_category(article_id, row["published_version"])
             article.status = ArticleStatus.APPROVED
         return article
 
-    def _article(self, row: sqlite3.Row) -> Article:
-        names = {
-            r["id"]: r["display_name"]
-            for r in self.conn.execute(
-                "SELECT id, display_name FROM users WHERE id IN (?, ?)",
-                (row["created_by"], row["last_reviewed_by"]),
-            )
-        }
+    def _article(self, row: dict[str, Any]) -> Article:
+        names = self.repo.display_names([row["created_by"], row["last_reviewed_by"]])
         article = Article(
             id=row["id"],
             title=row["title"],
@@ -361,19 +310,15 @@ class ReviewStore(Accounts):
         article.stale = article.stale_reason is not None
         return article
 
-    def _stale_reason(self, row: sqlite3.Row) -> str | None:
+    def _stale_reason(self, row: dict[str, Any]) -> str | None:
         if row["published_version"] is None:
             return None
         if review_due(row["last_reviewed_at"], self.clock(), self.review_interval_days):
             return f"last reviewed more than {self.review_interval_days} days ago"
         if row["focus"]:
-            newer = self.conn.execute(
-                "SELECT title FROM documents WHERE focus = ? COLLATE NOCASE"
-                " AND (created_at > ? OR updated_at > ?) ORDER BY updated_at DESC LIMIT 1",
-                (row["focus"], row["last_reviewed_at"], row["last_reviewed_at"]),
-            ).fetchone()
+            newer = self.repo.newer_source(row["focus"], row["last_reviewed_at"])
             if newer:
-                return f"a newer or revised source on {row['focus']} was ingested: {newer['title']}"
+                return f"a newer or revised source on {row['focus']} was ingested: {newer}"
         return None
 
     def list_articles(
@@ -391,46 +336,20 @@ class ReviewStore(Accounts):
         filters apply to the published title and category (never to words of a newer draft).
         """
         staff = can_see_unpublished(_role(viewer))
-        where, args = [], []
-        if staff:
-            title, cat = "a.title", "a.category"
-            sql = "SELECT a.id FROM articles a"
-            if status is not None:
-                where.append("a.status = ?")
-                args.append(status.value)
-        else:
-            if status not in (None, ArticleStatus.APPROVED):
-                return []  # readers see published articles only; to them they are approved
-            title, cat = "v.title", "json_extract(v.answer_json, '$.category')"
-            sql = (
-                "SELECT a.id FROM articles a JOIN article_versions v"
-                " ON v.article_id = a.id AND v.version = a.published_version"
-            )
-        if category:
-            where.append(f"{cat} = ?")
-            args.append(category)
-        if query:
-            where.append(f"({title} LIKE ? ESCAPE '\\' OR a.question LIKE ? ESCAPE '\\')")
-            like = "%" + re.sub(r"([%_\\])", r"\\\1", query.strip()) + "%"
-            args += [like, like]
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.updated_at DESC LIMIT ?"
-        ids = [r[0] for r in self.conn.execute(sql, (*args, max(1, min(limit, 500))))]
+        if not staff and status not in (None, ArticleStatus.APPROVED):
+            return []  # readers see published articles only; to them they are approved
+        ids = self.repo.article_ids(
+            published_only=not staff,
+            status=status.value if staff and status is not None else None,
+            category=category,
+            query=query,
+            limit=max(1, min(limit, 500)),
+        )
         return [self.get_article(i, viewer, bodies=False) for i in ids]
 
     def categories(self, viewer: User | None) -> list[tuple[str, int]]:
         """Filed-under categories with article counts, for browsing (readers: published only)."""
-        if can_see_unpublished(_role(viewer)):
-            sql = "SELECT COALESCE(category, 'Other'), count(*) FROM articles"
-        else:
-            sql = (
-                "SELECT COALESCE(json_extract(v.answer_json, '$.category'), 'Other'), count(*)"
-                " FROM articles a JOIN article_versions v"
-                " ON v.article_id = a.id AND v.version = a.published_version"
-            )
-        sql += " GROUP BY 1 ORDER BY 1"
-        return [(r[0], r[1]) for r in self.conn.execute(sql)]
+        return self.repo.category_counts(published_only=not can_see_unpublished(_role(viewer)))
 
     def review_queue(self, viewer: User | None) -> dict[str, list[Article]]:
         """The reviewer dashboard: waiting, in review, sent back, and approved-but-stale."""
@@ -451,11 +370,7 @@ class ReviewStore(Accounts):
         _require(viewer, {Role.EDITOR, Role.REVIEWER, Role.ADMIN}, "read the audit log")
         self._row(article_id)
         comments: dict[int, list[ReviewComment]] = {}
-        for c in self.conn.execute(
-            "SELECT event_id, section_key, comment FROM review_comments WHERE article_id = ?"
-            " ORDER BY id",
-            (article_id,),
-        ):
+        for c in self.repo.comments(article_id):
             comments.setdefault(c["event_id"], []).append(
                 ReviewComment(section_key=c["section_key"], comment=c["comment"])
             )
@@ -473,10 +388,17 @@ class ReviewStore(Accounts):
                 section_comments=comments.get(r["id"], []),
                 at=r["at"],
             )
-            for r in self.conn.execute(
-                "SELECT * FROM review_events WHERE article_id = ? ORDER BY id", (article_id,)
-            )
+            for r in self.repo.events(article_id)
         ]
+
+
+def _check_version(row: dict[str, Any], expected: int | None) -> None:
+    """Optimistic versioning: a change made on a version that is no longer current is stale."""
+    if expected is not None and expected != row["current_version"]:
+        raise ConflictError(
+            f"the article changed: version {row['current_version']} is current, not {expected}",
+            hint="Reload the article, check the newer version, and try again.",
+        )
 
 
 def _role(user: User | None) -> Role | None:

@@ -24,6 +24,8 @@ from medcite.store.base import (
     WriteOutcome,
 )
 from medcite.store.migrate import migrate
+from medcite.store.review_sqlite import SQLiteReviewRepository
+from medcite.store.vectors import SQLiteVectors
 from medcite.types import (
     Answer,
     DocType,
@@ -257,6 +259,19 @@ class SQLiteStore:
         """Passages with a dense vector of ``model``."""
         row = self.conn.execute("SELECT count(*) FROM passage_vectors WHERE model = ?", (model,))
         return int(row.fetchone()[0])
+
+    def reviews(self) -> SQLiteReviewRepository:
+        """The review workflow's tables (medcite.store.review_sqlite), on this connection."""
+        return SQLiteReviewRepository(self.conn)
+
+    @property
+    def vectors(self) -> SQLiteVectors:
+        """The dense vectors table (medcite.store.vectors)."""
+        return SQLiteVectors(self.conn)
+
+    def mark_interrupted_runs(self) -> None:
+        """Ingest runs left 'running' by a process killed mid-way were interrupted."""
+        self.conn.execute("UPDATE ingest_runs SET status='interrupted' WHERE status='running'")
 
     def has_vectors(self, model: str | None = None) -> bool:
         """Whether any passage has a dense vector (of ``model``, when given)."""

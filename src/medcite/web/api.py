@@ -64,6 +64,13 @@ class NewArticle(BaseModel):
     title: str | None = Field(default=None, max_length=300)
 
 
+_VERSION_DOC = (
+    "The article version the change was made on (current_version as read). When another "
+    "version is current by then, the change is refused with 409 conflict instead of "
+    "overwriting what someone else did."
+)
+
+
 class ArticleEdit(BaseModel):
     title: str | None = Field(default=None, max_length=300)
     drop: list[str] = Field(
@@ -75,11 +82,13 @@ class ArticleEdit(BaseModel):
         default=False, description="Replace the body with a fresh answer from the current corpus."
     )
     note: str | None = Field(default=None, max_length=5000, description="Why (kept in the log).")
+    version: int | None = Field(default=None, ge=1, description=_VERSION_DOC)
 
 
 class ReviewActionRequest(BaseModel):
     comment: str | None = Field(default=None, max_length=5000)
     section_comments: list[ReviewComment] = Field(default_factory=list, max_length=100)
+    version: int | None = Field(default=None, ge=1, description=_VERSION_DOC)
 
 
 class NewUser(BaseModel):
@@ -184,6 +193,7 @@ def edit_article(
         drop=body.drop,
         regenerate=body.regenerate,
         note=body.note,
+        expected_version=body.version,
     )
 
 
@@ -204,6 +214,7 @@ def review_action(
             identity.user,
             comment=body.comment,
             section_comments=body.section_comments,
+            expected_version=body.version,
         )
 
 

@@ -37,7 +37,7 @@ def _review(settings: "Settings") -> "Iterator[ReviewStore]":
     from medcite.store.sqlite import SQLiteStore
 
     with SQLiteStore(settings.db_path) as store:
-        yield ReviewStore(store.conn, review_interval_days=settings.review_interval_days)
+        yield ReviewStore(store.reviews(), review_interval_days=settings.review_interval_days)
 
 
 def _password(from_stdin: bool, prompt: bool) -> str | None:

@@ -33,7 +33,7 @@ class Engine:
         self._store = SQLiteStore(settings.db_path)
         self._review_store = SQLiteStore(settings.db_path)
         self.review = ReviewStore(
-            self._review_store.conn,
+            self._review_store.reviews(),
             review_interval_days=settings.review_interval_days,
             session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
         )
@@ -106,6 +106,7 @@ class Engine:
         drop: Sequence[str] = (),
         regenerate: bool = False,
         note: str | None = None,
+        expected_version: int | None = None,
     ) -> Article:
         """A new version: retitle, drop statements, or recompose from the current corpus
         (the API's PATCH and the article page's edit form both come here)."""
@@ -121,7 +122,14 @@ class Engine:
             assert current is not None
             answer = drop_items(current, list(drop))
         with self.review_lock:
-            return self.review.edit_article(article_id, user, title=title, answer=answer, note=note)
+            return self.review.edit_article(
+                article_id,
+                user,
+                title=title,
+                answer=answer,
+                note=note,
+                expected_version=expected_version,
+            )
 
     def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
         with self.compose_lock:

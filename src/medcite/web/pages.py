@@ -181,6 +181,16 @@ def _field(form: dict[str, list[str]], key: str) -> str:
     return form.get(key, [""])[0]
 
 
+def _version(form: dict[str, list[str]]) -> int | None:
+    """The article version a form was rendered with (optimistic versioning), if it says."""
+    value = _field(form, "version").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidRequestError("the form's article version is not a number")
+    return int(value)
+
+
 def install(app: FastAPI) -> None:
     app.state.render_error = render_error
 
@@ -309,6 +319,7 @@ def install(app: FastAPI) -> None:
                 identity.user,
                 comment=_field(form, "comment"),
                 section_comments=comments,
+                expected_version=_version(form),
             )
         return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
@@ -322,6 +333,7 @@ def install(app: FastAPI) -> None:
             drop=form.get("drop", []),
             regenerate=bool(_field(form, "regenerate")),
             note=_field(form, "note"),
+            expected_version=_version(form),
         )
         return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
