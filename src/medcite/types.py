@@ -215,6 +215,7 @@ class AnswerSection(_Model):
         description=(
             "Stable machine name of the section, e.g. definition (What it is, Overview), "
             "causes, related_conditions (conditions whose sources list the subject as a sign), "
+            "studies (clinicians: what guidelines and research say), "
             "seek_care, more (Also in the sources)."
         )
     )

@@ -198,3 +198,14 @@ def test_a_list_glued_to_its_lead_in_is_read_as_a_list() -> None:
         "Glimmerpox fades by the next morning in this fixture."
     ]
     assert all(text[c.start : c.end] == c.text for c in found)
+
+
+def test_a_guideline_field_with_no_value_is_not_a_statement() -> None:
+    text = (
+        "Recommendation profile for test robots:\n"
+        "- Intentional vagueness: None\n"
+        "- Harms: None\n"
+        "- Brand name products: None available\n"
+        "- Benefits: shinier robot panels in the pretend lab\n"
+    )
+    assert _texts(text) == ["Benefits: shinier robot panels in the pretend lab"]

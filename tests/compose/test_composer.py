@@ -131,6 +131,55 @@ def test_clinician_and_patient_get_different_disclaimers(composer: Composer) -> 
     assert patient.disclaimer != clinician.disclaimer
 
 
+_CONSUMER = """---
+focus: Wobblitis
+doc_type: consumer
+---
+# Wobblitis
+
+Wobblitis is an invented shaking of test robot legs in this synthetic fixture.
+
+Wobblitis is treated by tightening the leg bolts of the test robot.
+
+Most robots with wobblitis recover after their bolts are tightened.
+"""
+_GUIDELINE = """---
+focus: Wobblitis
+doc_type: guideline
+year: 2024
+---
+# Synthetic guideline on wobblitis in test robots
+
+Treatment with bolt grease is recommended for wobblitis in older test robots (synthetic grade B).
+
+Robots with wobblitis should be treated with a leg brace when grease fails (synthetic grade C).
+
+This synthetic guideline was written by a pretend panel of robot mechanics.
+"""
+
+
+def test_clinicians_read_what_guidelines_and_research_say_first(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "wobblitis.md").write_text(_CONSUMER, "utf-8")
+    (folder / "wobblitis-guideline.md").write_text(_GUIDELINE, "utf-8")
+    settings = Settings(home=tmp_path / "home", mirror=None)
+    with SQLiteStore(settings.db_path) as store:
+        assert ingest_folder(store, settings, folder).ok
+        composer = Composer.open(store, settings)
+        question = "How is wobblitis treated?"
+        clinician = composer.ask(question, audience=Audience.CLINICIAN, save=False)
+        first = clinician.sections[0]
+        assert (first.key, first.title) == ("studies", "What guidelines and research say")
+        refs = {r.n: r for r in clinician.references}
+        assert first.items
+        assert all(refs[i.citations[0]].type_label == "Guideline" for i in first.items)
+        # what a treatment question asks, not the guideline's asides
+        assert not any("pretend panel" in i.text for i in first.items)
+        patient = composer.ask(question, audience=Audience.PATIENT, save=False)
+        assert all(s.key != "studies" for s in patient.sections)
+
+
 def test_gloss_memory_is_bounded_and_most_recent_first(composer: Composer) -> None:
     finder = composer.glosses
     finder.MAX_CACHED = 3  # instance override of the class bound

@@ -303,7 +303,16 @@ def _item_length(item: str, first_item: str) -> int:
 _LEAD_IN_RE = re.compile(r"(include|are|such as|following|:)\s*$", re.I)
 
 
+# A guideline profile's field with no value ("Intentional vagueness: None", "Harms: None",
+# "Brand name products: None available"): a label, not a statement about anything.
+_EMPTY_FIELD_RE = re.compile(
+    r"^[^:]{2,60}:\s*(none( available| stated)?|not (applicable|stated)|n/?a|unknown)\.?$", re.I
+)
+
+
 def _quotable(sentence: str, is_item: bool) -> bool:
+    if _EMPTY_FIELD_RE.match(sentence.strip()):
+        return False
     n = len(sentence.split())
     if is_item:
         if n < 1 or n > 45:

@@ -63,6 +63,7 @@ from medcite.types import (
     AnswerItem,
     AnswerSection,
     Audience,
+    DocType,
     Evidence,
     EvidenceNote,
     Gloss,
@@ -87,6 +88,11 @@ _URGENT_RE = SECTION_CUES["seek_care"]
 # out; open to all kept ones, key-fact recall rose on the tuning halves: TREC 0.140 -> 0.154,
 # MedicationQA 0.120 -> 0.126, LiveQA unchanged.)
 MORE = SectionSpec("more", "Also in the sources", 4)
+# For clinicians, first: what guidelines, reviews, trials and other studies say.
+STUDIES = SectionSpec("studies", "What guidelines and research say", 6)
+STUDY_TYPES = frozenset(
+    {DocType.GUIDELINE, DocType.SYSTEMATIC_REVIEW, DocType.RCT, DocType.RESEARCH}
+)
 # Evidence gathered by relation (compose/relations.py), after the causes.
 RELATED = SectionSpec("related_conditions", "Conditions whose sources list {subject} as a sign")
 
@@ -301,6 +307,23 @@ class Composer:
             item.lead_in = (
                 c.lead_in if c.list_item else None
             )  # a list item leads only as a last resort
+        studies: list[tuple[SectionSpec, list[Candidate]]] = []
+        if answer.audience is Audience.CLINICIAN:
+            # A clinician reads what guidelines and studies say first: their best kept
+            # sentences lead, before the sections the cue phrases fill.
+            # Those that fit a section of what was asked ("treatment" cues for "How is gout
+            # treated?"), not a study's asides.
+            picked = _best_of(
+                rest,
+                lambda c: (
+                    c.evidence.document.doc_type in STUDY_TYPES
+                    and section_for(c.cues, c.kind, plan) not in (None, "definition")
+                ),
+                fresh,
+            )
+            taken = {(c.passage_id, c.start) for c in picked}
+            rest = [c for c in rest if (c.passage_id, c.start) not in taken]
+            studies = [(STUDIES, picked)] if picked else []
         if self.scorer.ranks_globally:
             layout = fill_ranked(rest, plan, fresh)
         else:
@@ -311,7 +334,7 @@ class Composer:
                 asks_what=bool({Intent.DEFINITION, Intent.COMPARISON} & set(answer.intents)),
             )
         exclude = {answer.focus.lower()} if answer.focus else set()
-        for spec, picked in layout:
+        for spec, picked in studies + layout:
             picked.sort(key=lambda c: (c.rank, c.start))
             items = []
             previous: Candidate | None = None
@@ -500,3 +523,16 @@ class Composer:
                 glossed.add(definition.term.lower())
                 count += 1
                 break
+
+
+def _best_of(
+    ranked: list[Candidate], wanted: Callable[[Candidate], bool], fresh: Callable[[Candidate], bool]
+) -> list[Candidate]:
+    """Up to ``STUDIES.max_items`` of ``ranked`` (best first) that are ``wanted`` and new."""
+    picked: list[Candidate] = []
+    for c in ranked:
+        if len(picked) == STUDIES.max_items:
+            break
+        if wanted(c) and fresh(c):
+            picked.append(c)
+    return picked
