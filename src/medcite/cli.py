@@ -483,11 +483,13 @@ def ask(
         out().print(explanation_table(answer))
 
 
+from medcite.db_commands import register as _register_db  # noqa: E402
 from medcite.eval.commands import register as _register_eval  # noqa: E402 - needs the helpers above
 from medcite.web.commands import register as _register_web  # noqa: E402
 
 _register_eval(app, _guard, _print_json)
 _register_web(app, _guard, _print_json)
+_register_db(app, _guard, _print_json)
 
 
 def main() -> None:
