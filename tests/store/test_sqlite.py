@@ -92,3 +92,35 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open store"):
         SQLiteStore(path)
+
+
+def test_old_store_upgrades_keeping_ids_and_retiring_deleted_ones(tmp_path: Path) -> None:
+    """A store made before migration 008 (passages without AUTOINCREMENT) keeps its rows, ids,
+    vectors and tombstone trigger; ids deleted before the upgrade are never handed out again."""
+    path = tmp_path / "old.db"
+    with SQLiteStore(path, migrate_until=7) as old:  # the old schema, written through the store
+        old.write_documents(
+            [_prepared(k, f"Synthetic {k} vorpalia. Second {k} line.") for k in "abc"]
+        )
+        old.vectors.put("m", [(pid, b"\x01\x02") for pid in (1, 2, 3)])
+        old.write_documents([_prepared("c", "Synthetic c vorpalia, revised.")])  # tombstones
+        assert "AUTOINCREMENT" not in _table_sql(old, "passages")
+        before = {p.id: p.text for p in old.iter_passages()}
+        vectors = old.vectors.state("m")
+        deleted = [pid for _, pid in old.tombstones_after(0)]
+    assert deleted and max(deleted) >= max(before)  # the old schema reused the newest ids
+    with SQLiteStore(path) as s:
+        assert "AUTOINCREMENT" in _table_sql(s, "passages")
+        assert {p.id: p.text for p in s.iter_passages()} == before
+        assert s.vectors.state("m") == vectors and vectors[0] == 2
+        s.write_documents([_prepared("c", "Synthetic c vorpalia, revised twice.")])
+        after = {p.id for p in s.iter_passages()} - set(before)
+        assert after and min(after) > max(max(before), *deleted)
+        # The trigger survived: the replaced passages were tombstoned.
+        assert len(s.tombstones_after(0)) > len(deleted)
+        assert s.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def _table_sql(store: SQLiteStore, table: str) -> str:
+    row = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    return str(row[0])

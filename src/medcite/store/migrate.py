@@ -43,12 +43,23 @@ def applied_versions(conn: sqlite3.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
 
 
-def migrate(conn: sqlite3.Connection) -> list[int]:
-    """Apply pending migrations, each in its own transaction; return the versions applied."""
+def pending_migrations(conn: sqlite3.Connection) -> list[int]:
+    """Versions not applied yet, read without writing (a store without the bookkeeping table
+    has all pending)."""
+    known = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")} if known else set()
+    return [m.version for m in available_migrations() if m.version not in done]
+
+
+def migrate(conn: sqlite3.Connection, *, until: int | None = None) -> list[int]:
+    """Apply pending migrations, each in its own transaction; return the versions applied.
+    ``until`` stops after that version (tests build a store of an older schema with it)."""
     done = applied_versions(conn)
     newly: list[int] = []
     for mig in available_migrations():
-        if mig.version in done:
+        if mig.version in done or (until is not None and mig.version > until):
             continue
         try:
             conn.executescript(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -23,7 +25,7 @@ from medcite.store.base import (
     SourceStats,
     WriteOutcome,
 )
-from medcite.store.migrate import migrate
+from medcite.store.migrate import migrate, pending_migrations
 from medcite.store.review_sqlite import SQLiteReviewRepository
 from medcite.store.vectors import SQLiteVectors
 from medcite.types import (
@@ -49,40 +51,96 @@ PASSAGE_INSERT = (
 )
 
 
-class SQLiteStore:
-    """The medcite store: one SQLite file in WAL mode."""
+class _Connection(sqlite3.Connection):
+    """A connection that can be weakly referenced: the store forgets a thread's connection when
+    the thread ends (server worker threads come and go)."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+
+class SQLiteStore:
+    """The medcite store: one SQLite file in WAL mode.
+
+    Each thread gets its own connection (made on first use), so that server threads read in
+    parallel (WAL readers do not block each other or a writer) and never share a cursor or a
+    transaction. ``readonly`` opens every connection read-only: the search path never writes.
+    """
+
+    def __init__(
+        self, path: Path | str, *, readonly: bool = False, migrate_until: int | None = None
+    ) -> None:
         self.path = Path(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._connections_lock = threading.Lock()
+        self._closed = False
         try:
-            if readonly:
-                uri = f"file:{self.path}?mode=ro"
-                self.conn = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False
-                )
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.conn = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False
-                )
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA busy_timeout = 10000")
-            self.conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
-                self.conn.execute("PRAGMA journal_mode = WAL")
-                # NORMAL is durable against a killed process in WAL mode (only power loss can drop
-                # the last commits), and much faster than FULL.
-                self.conn.execute("PRAGMA synchronous = NORMAL")
-                migrate(self.conn)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self.conn
+            if not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                # `until`: tests build a store of an older schema to upgrade.
+                migrate(conn, until=migrate_until)
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(
                 f"cannot open store {self.path}: {exc}",
                 hint="Is it a medcite database? Move it aside to start a fresh store.",
             ) from exc
 
+    @classmethod
+    def for_reading(cls, path: Path | str) -> SQLiteStore:
+        """A read-only store for searching; a missing or older store is created or upgraded
+        first (once), as a read-write open would."""
+        path = Path(path)
+        if not path.exists() or _pending_migrations(path):
+            cls(path).close()
+        return cls(path, readonly=True)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn: _Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the store is closed")
+            conn = self._local.conn = self._connect()
+            with self._connections_lock:
+                self._connections.add(conn)
+        return conn
+
+    def _connect(self) -> _Connection:
+        if self.readonly:
+            conn = sqlite3.connect(
+                self.path.resolve().as_uri() + "?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_Connection,
+            )
+        else:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, factory=_Connection
+            )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not self.readonly:
+            # NORMAL is durable against a killed process in WAL mode (only power loss can drop
+            # the last commits), and much faster than FULL.
+            conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
-        self.conn.close()
+        """Close every thread's connection."""
+        self._closed = True
+        with self._connections_lock:
+            connections = list(self._connections)
+            self._connections.clear()
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -546,3 +604,12 @@ def _row_to_passage(row: sqlite3.Row) -> Passage:
         char_end=row["char_end"],
         meta=json.loads(row["meta"]),
     )
+
+
+def _pending_migrations(path: Path) -> bool:
+    """Whether the store at ``path`` lacks a migration this version ships."""
+    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        return bool(pending_migrations(conn))
+    finally:
+        conn.close()
