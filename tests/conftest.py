@@ -72,9 +72,14 @@ def copy_fixtures(dest: Path, *subs: str) -> Path:
 
 
 def ingest_folder(store: SQLiteStore, settings: Settings, root: Path) -> IngestReport:
-    """Ingest every file under ``root`` (format detected per file), as `medcite ingest PATH` does."""
+    """Ingest every file under ``root`` (format detected per file) and update the keyword index,
+    as `medcite ingest PATH` does (searches only read the index)."""
+    from medcite.index.updater import update_keyword_index
+
     job = IngestJob(str(root), list(walk_files(root)), None, LoadOptions(root=root))
-    return run_ingest(store, [job], settings)
+    report = run_ingest(store, [job], settings)
+    update_keyword_index(store, settings)
+    return report
 
 
 @pytest.fixture(scope="session")

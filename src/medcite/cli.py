@@ -211,6 +211,7 @@ def ingest(
             jobs = _jobs_for(names, settings, options, query, max_results)
             with RichIngestProgress(err()) as progress:
                 report = run_ingest(store, jobs, settings, progress, args={"targets": names})
+                # Searches only read the index: the ingest brings it up to what it wrote.
                 _, update = update_keyword_index(store, settings, progress)
                 if settings.dense_on_ingest:
                     _embed_pending(store, progress)
@@ -293,9 +294,11 @@ def _embed_pending(store: "SQLiteStore", progress: "RichIngestProgress") -> int:
 
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Documents and passages per source and document type, and how many have dense vectors."""
+    """Documents and passages per source and document type, how many have dense vectors, and
+    whether the keyword index is up to date."""
     from medcite.console import stats_table
     from medcite.index.embed import MODEL_NAME
+    from medcite.index.updater import keyword_index_status
 
     settings = _settings()
 
@@ -303,6 +306,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         with _open_store(settings) as store:
             rows = store.stats()
             vectors = store.count_vectors(MODEL_NAME)
+            keyword = keyword_index_status(store, settings)
         passages = sum(r.passages for r in rows)
         if as_json:
             _print_json(
@@ -312,6 +316,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
                     "passages": passages,
                     "dense_model": MODEL_NAME,
                     "dense_vectors": vectors,
+                    "keyword_index": keyword,
                     "by_source": [
                         {
                             "source": r.source,
@@ -327,6 +332,11 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
             out().print(stats_table(rows))
             hint = " (`medcite index --dense` adds the rest)" if vectors < passages else ""
             out().print(f"dense vectors: {vectors:,} of {passages:,} passages{hint}")
+            if keyword["stale"]:
+                out().print(
+                    f"[yellow]keyword index out of date[/yellow] ({keyword['passages']:,} passages "
+                    f"indexed, {keyword['pending_passages']:,} newer): run `medcite index`"
+                )
             out().print(f"[dim]{settings.db_path}[/dim]")
 
     _guard(body)
@@ -403,7 +413,10 @@ def search(
     settings = _settings()
 
     def body() -> "list[Evidence]":
-        with _open_store(settings) as store:
+        from medcite.store.sqlite import SQLiteStore
+
+        # Read-only: a search beside an ingest or a server writes nothing.
+        with SQLiteStore.for_reading(settings.db_path) as store:
             return HybridRetriever.open(store, settings).search(query, k).hits
 
     hits = _guard(body)

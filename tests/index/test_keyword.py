@@ -9,7 +9,11 @@ from medcite.config import Settings
 from medcite.index.analysis import analyze
 from medcite.index.keyword import CorruptIndexError, KeywordIndex
 from medcite.index.updater import keyword_index_path, update_keyword_index
+from medcite.ingest.base import LoadOptions
+from medcite.ingest.formats import walk_files
+from medcite.ingest.runner import IngestJob, run_ingest
 from medcite.retrieve.keyword import keyword_search
+from medcite.store.base import IndexState
 from medcite.store.sqlite import SQLiteStore
 from tests.conftest import copy_fixtures, ingest_folder
 
@@ -35,7 +39,9 @@ def corpus(fixtures: Path, tmp_path: Path) -> Path:
 def test_incremental_update_adds_and_deletes(
     corpus: Path, store: SQLiteStore, settings: Settings
 ) -> None:
-    ingest_folder(store, settings, corpus)
+    ingest_folder(store, settings, corpus)  # indexes too, as `medcite ingest` does
+    shutil.rmtree(keyword_index_path(settings))
+    store.set_index_state(IndexState("keyword", 0, 0, 0))
     index, first = update_keyword_index(store, settings)
     assert first.added == store.count_passages() == index.num_docs()
     assert first.rebuilt is None
@@ -47,7 +53,8 @@ def test_incremental_update_adds_and_deletes(
     # Editing a document replaces its passages: old text disappears from search, new appears.
     target = corpus / "medquad/1_Synthetic_QA/0000002.xml"
     target.write_text(target.read_text().replace("imaginary illness", "fictitious wobblewort"))
-    ingest_folder(store, settings, corpus)
+    job = IngestJob(str(corpus), list(walk_files(corpus)), None, LoadOptions(root=corpus))
+    run_ingest(store, [job], settings)
     index, update = update_keyword_index(store, settings)
     assert update.deleted >= 1 and update.added >= 1
     assert index.num_docs() == store.count_passages()

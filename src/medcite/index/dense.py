@@ -9,6 +9,7 @@ matrix: 64k x 384 float32 takes a few milliseconds, so no approximate index is n
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -39,6 +40,8 @@ class DenseIndex:
         self._matrix: npt.NDArray[np.float32] | None = None
         self._ids: npt.NDArray[np.int64] | None = None
         self._loaded_key: tuple[int, int] | None = None
+        # Server threads search at once: one reloads the matrix, the others wait for it.
+        self._load_lock = threading.Lock()
         self.dropped = 0  # damaged vectors found and removed (re-embedded by the next update)
 
     def pending(self) -> int:
@@ -71,6 +74,10 @@ class DenseIndex:
                 on_progress(len(rows))
 
     def _load(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        with self._load_lock:
+            return self._load_unlocked()
+
+    def _load_unlocked(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
         vectors, model = self.store.vectors, self.embedder.name
         key = vectors.state(model)
         if self._loaded_key != key or self._matrix is None or self._ids is None:

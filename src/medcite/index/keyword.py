@@ -43,7 +43,8 @@ class KeywordIndex:
         self.index = index
         self.schema = index.schema
         self._searcher: tantivy.Searcher | None = None
-        # The store frontier (last passage id, last tombstone) this reader has seen.
+        # (last passage id, last tombstone) of the store this index was brought up to (the
+        # updater) or that the writer had recorded when it was opened (a reader).
         self.frontier: tuple[int, int] | None = None
 
     @classmethod
@@ -51,6 +52,13 @@ class KeywordIndex:
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir(parents=True)
         index = tantivy.Index(_schema(), path=str(path))
+        index.register_tokenizer(ANALYZER_NAME, build_analyzer())
+        return cls(path, index)
+
+    @classmethod
+    def empty(cls, path: Path) -> KeywordIndex:
+        """An index in memory holding nothing: what a store without passages searches."""
+        index = tantivy.Index(_schema())
         index.register_tokenizer(ANALYZER_NAME, build_analyzer())
         return cls(path, index)
 

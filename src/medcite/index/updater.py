@@ -1,9 +1,14 @@
-"""Keep the search indexes in step with the store, incrementally.
+"""Keep the search indexes in step with the store, incrementally; open them for searching.
 
 An index records (in the store's ``index_state``) the largest passage id it holds and the last
 passage tombstone it applied; an update deletes tombstoned passages and adds newer ones. A
 missing or unreadable index, or one whose size disagrees with its recorded state (a crash between
 the index commit and the state write), is rebuilt from the store, with a message saying why.
+
+Only ingest and ``medcite index`` update (they hold tantivy's writer lock). Searches open the
+index read-only with :func:`keyword_reader`, which reopens it when a writer recorded a new state,
+and never writes: a server process beside an ingest, or a second server, never contends for the
+writer, and a stale index is reported (:func:`keyword_index_status`) rather than fixed by a reader.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from medcite.config import Settings
+from medcite.errors import StoreError
 from medcite.index.keyword import CorruptIndexError, KeywordIndex
 from medcite.store.base import IndexRow, IndexState
 from medcite.store.sqlite import SQLiteStore
@@ -124,3 +130,50 @@ def update_keyword_index(
     store.set_index_state(IndexState(KEYWORD, last_pid, last_seq, report.total))
     index.frontier = frontier
     return index, report
+
+
+def keyword_reader(
+    store: SQLiteStore, settings: Settings, index: KeywordIndex | None = None
+) -> KeywordIndex:
+    """The keyword index for searching, opened read-only.
+
+    ``index`` (what an earlier call returned) is returned as it is while the store's recorded
+    index state is unchanged; after a writer (ingest, ``medcite index``) recorded a new one, the
+    index is reopened, so its new segments are searched. A store without passages searches an
+    empty index; one whose index is missing or unreadable is an error saying to run
+    ``medcite index`` (unless an index read before is still at hand: it is kept meanwhile).
+    """
+    state = store.index_state(KEYWORD)
+    recorded = (state.last_passage_id, state.last_tombstone)
+    if index is not None and index.frontier == recorded:
+        return index
+    path = keyword_index_path(settings)
+    try:
+        opened = KeywordIndex.open(path)
+    except CorruptIndexError as exc:
+        if index is not None:
+            return index  # a writer is rebuilding it: the old reader still answers
+        if store.count_passages() == 0:
+            opened = KeywordIndex.empty(path)
+        else:
+            raise StoreError(
+                f"{exc}: searches cannot run until it is built",
+                hint="Run `medcite index` (ingest builds it too).",
+            ) from exc
+    opened.frontier = recorded
+    return opened
+
+
+def keyword_index_status(store: SQLiteStore, settings: Settings) -> dict[str, Any]:
+    """What the keyword index holds against the store: ``stale`` when passages were written or
+    removed since it was last updated (``medcite index`` brings it up to date)."""
+    state = store.index_state(KEYWORD)
+    frontier = store.index_frontier()
+    exists = (keyword_index_path(settings) / "meta.json").exists()
+    indexed = (state.last_passage_id, state.last_tombstone)
+    return {
+        "passages": state.passages,
+        "exists": exists,
+        "stale": (not exists and frontier[0] > 0) or indexed != frontier,
+        "pending_passages": store.count_passages_after(state.last_passage_id),
+    }

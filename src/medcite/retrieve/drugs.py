@@ -27,7 +27,7 @@ import tantivy
 from medcite import cache
 from medcite.index.analysis import STOPWORDS, TOKEN_PATTERN, analyze
 from medcite.index.keyword import FIELD_BOOSTS, KeywordIndex
-from medcite.index.updater import update_keyword_index
+from medcite.index.updater import keyword_reader
 from medcite.retrieve.vocabulary import _easy_words, edit_distance
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ def corpus_has_source(retriever: HybridRetriever) -> Callable[[Sequence[str]], b
         if retriever._keyword is not None:
             return retriever._keyword
         if not opened:
-            opened.append(update_keyword_index(retriever.store, retriever.settings)[0])
+            opened.append(keyword_reader(retriever.store, retriever.settings))
         return opened[0]
 
     return index_has_source(index)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from medcite.config import Settings
 from medcite.index.keyword import KeywordIndex
-from medcite.index.updater import update_keyword_index
+from medcite.index.updater import keyword_reader
 from medcite.retrieve.base import Retrieval
 from medcite.retrieve.fusion import diversify, evidence_multiplier, reciprocal_rank_fusion
 from medcite.retrieve.keyword import validate_query
@@ -52,6 +53,8 @@ class HybridRetriever:
     dense: DenseIndex | None = None
     vocabulary: Vocabulary | None = None
     _keyword: KeywordIndex | None = field(default=None, init=False)
+    # Server threads search at once: one of them at a time swaps the reader and the vocabulary.
+    _swap: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def open(cls, store: SQLiteStore, settings: Settings) -> HybridRetriever:
@@ -120,14 +123,21 @@ class HybridRetriever:
             if pid in passages and (passages[pid].document_id or 0) in docs
         ]
 
+    def _reader(self) -> KeywordIndex:
+        """The keyword index, reopened after an ingest or ``medcite index`` updated it."""
+        with self._swap:
+            seen = self._keyword.frontier if self._keyword else None
+            keyword = keyword_reader(self.store, self.settings, self._keyword)
+            if seen is not None and keyword.frontier != seen and self.vocabulary is not None:
+                # New documents arrived since the last search: their topic names join the
+                # vocabulary.
+                self.vocabulary = Vocabulary(self.store)
+            self._keyword = keyword
+        return keyword
+
     def search(self, query: str, k: int = 10) -> Retrieval:
         query = validate_query(query)
-        seen = self._keyword.frontier if self._keyword else None
-        keyword, _ = update_keyword_index(self.store, self.settings, index=self._keyword)
-        self._keyword = keyword
-        if seen is not None and keyword.frontier != seen and self.vocabulary is not None:
-            # New documents arrived since the last search: their topic names join the vocabulary.
-            self.vocabulary = Vocabulary(self.store)
+        keyword = self._reader()
         analysis = analyse(query, self.vocabulary or Vocabulary(), keyword.knows)
         query = analysis.text  # spelling corrected, when it was
         wanted_qtypes = INTENT_QTYPES.get(analysis.intent, ())

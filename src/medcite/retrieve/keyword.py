@@ -1,4 +1,4 @@
-"""Keyword retrieval: BM25 over the tantivy keyword index, brought up to date on use.
+"""Keyword retrieval: BM25 over the tantivy keyword index, opened read-only.
 
 Returns :class:`~medcite.types.Evidence` (passage + cited document + score).
 :class:`KeywordRetriever` is the second implementation of the retrieval contract
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from medcite.config import Settings
 from medcite.errors import QueryError
-from medcite.index.updater import update_keyword_index
+from medcite.index.updater import keyword_reader
 from medcite.retrieve.base import Retrieval
 from medcite.retrieve.fusion import diversify
 from medcite.retrieve.query import analyse
@@ -41,7 +41,7 @@ def keyword_search(
 ) -> list[Evidence]:
     """Top ``k`` passages by BM25, each with its document."""
     query = validate_query(query)
-    index, _ = update_keyword_index(store, settings)
+    index = keyword_reader(store, settings)
     # Over-fetch, then cap passages per document so one long page cannot fill the list.
     hits = index.search_with_documents(query, k * OVERFETCH)
     ranked = diversify(

@@ -15,6 +15,7 @@ import bz2
 import importlib.util
 import pickle
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -313,11 +314,20 @@ class Vocabulary:
     def __init__(self, store: SQLiteStore | None = None) -> None:
         self.mesh = _mesh_disease_vocabulary()
         self.corpus = EntryTable({}, [])
+        # Server threads share a vocabulary: its memo caches are evicted under this lock (the
+        # lookups they remember run outside it).
+        self._cache_lock = threading.Lock()
         if store is not None:
             # Cached beside the store, keyed by its content: rebuilt after an ingest changes it.
             path = store.path.parent / "cache" / f"{store.path.stem}-corpus-vocabulary.pickle"
             key = f"{_builder_key()}-{store.content_stamp()}"
-            self.corpus = cache.cached(path, key, lambda: _corpus_vocabulary(store))
+            if store.readonly:
+                # The search path writes nothing: a stale cache is rebuilt in memory only (the
+                # next ingest or `medcite index` writes it).
+                found = cache.load(path, key)
+                self.corpus = found if isinstance(found, EntryTable) else _corpus_vocabulary(store)
+            else:
+                self.corpus = cache.cached(path, key, lambda: _corpus_vocabulary(store))
 
     def mentions(self, text: str, *, mesh_only: bool = False) -> tuple[tuple[str, _Entry], ...]:
         """Concepts named in ``text``, left to right, longest match first: (words as written,
@@ -325,11 +335,14 @@ class Vocabulary:
         Remembered per text: the composer asks about the same sentences several times."""
         key = (text, mesh_only)
         cache = self._mentions_cache
-        if key not in cache:
-            if len(cache) >= MAX_CACHED_MENTIONS:
-                cache.clear()  # bounded: a long-running server levels off
-            cache[key] = tuple(self._find_mentions(text, mesh_only))
-        return cache[key]
+        found = cache.get(key)
+        if found is None:
+            found = tuple(self._find_mentions(text, mesh_only))
+            with self._cache_lock:
+                if len(cache) >= MAX_CACHED_MENTIONS:
+                    cache.clear()  # bounded: a long-running server levels off
+                cache[key] = found
+        return found
 
     @cached_property
     def _mentions_cache(self) -> dict[tuple[str, bool], tuple[tuple[str, _Entry], ...]]:
@@ -420,11 +433,17 @@ class Vocabulary:
 
     def _closest(self, word: str) -> str | None:
         cache = self._closest_cache
-        if word not in cache:
+        if word in cache:
+            try:
+                return cache[word]
+            except KeyError:  # evicted by another thread meanwhile
+                pass
+        found = self._search_closest(word)
+        with self._cache_lock:
             if len(cache) >= MAX_CACHED_CORRECTIONS:
                 cache.pop(next(iter(cache)))  # oldest first: bounded for long-running servers
-            cache[word] = self._search_closest(word)
-        return cache[word]
+            cache[word] = found
+        return found
 
     @cached_property
     def _closest_cache(self) -> dict[str, str | None]:

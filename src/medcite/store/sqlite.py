@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +23,7 @@ from medcite.store.base import (
     SourceStats,
     WriteOutcome,
 )
+from medcite.store.connections import ThreadConnections
 from medcite.store.migrate import migrate, pending_migrations
 from medcite.store.review_sqlite import SQLiteReviewRepository
 from medcite.store.vectors import SQLiteVectors
@@ -51,28 +50,17 @@ PASSAGE_INSERT = (
 )
 
 
-class _Connection(sqlite3.Connection):
-    """A connection that can be weakly referenced: the store forgets a thread's connection when
-    the thread ends (server worker threads come and go)."""
-
-
 class SQLiteStore:
-    """The medcite store: one SQLite file in WAL mode.
-
-    Each thread gets its own connection (made on first use), so that server threads read in
-    parallel (WAL readers do not block each other or a writer) and never share a cursor or a
-    transaction. ``readonly`` opens every connection read-only: the search path never writes.
-    """
+    """The medcite store: one SQLite file in WAL mode, one connection per thread
+    (medcite.store.connections). ``readonly`` opens them read-only: the search path never
+    writes."""
 
     def __init__(
         self, path: Path | str, *, readonly: bool = False, migrate_until: int | None = None
     ) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        self._local = threading.local()
-        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
-        self._connections_lock = threading.Lock()
-        self._closed = False
+        self._connections = ThreadConnections(self.path, readonly=readonly)
         try:
             if not readonly:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,47 +88,12 @@ class SQLiteStore:
     @property
     def conn(self) -> sqlite3.Connection:
         """This thread's connection."""
-        conn: _Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._closed:
-                raise sqlite3.ProgrammingError("the store is closed")
-            conn = self._local.conn = self._connect()
-            with self._connections_lock:
-                self._connections.add(conn)
-        return conn
-
-    def _connect(self) -> _Connection:
-        if self.readonly:
-            conn = sqlite3.connect(
-                self.path.resolve().as_uri() + "?mode=ro",
-                uri=True,
-                isolation_level=None,
-                check_same_thread=False,
-                factory=_Connection,
-            )
-        else:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, factory=_Connection
-            )
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if not self.readonly:
-            # NORMAL is durable against a killed process in WAL mode (only power loss can drop
-            # the last commits), and much faster than FULL.
-            conn.execute("PRAGMA synchronous = NORMAL")
-        return conn
+        return self._connections.get()
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         """Close every thread's connection."""
-        self._closed = True
-        with self._connections_lock:
-            connections = list(self._connections)
-            self._connections.clear()
-        for conn in connections:
-            conn.close()
-        self._local = threading.local()
+        self._connections.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -500,12 +453,15 @@ class SQLiteStore:
         )
 
     def index_frontier(self) -> tuple[int, int]:
-        """(largest passage id, largest tombstone seq): an index at both is up to date."""
-        pid = self.conn.execute("SELECT coalesce(max(id), 0) FROM passages").fetchone()[0]
-        seq = self.conn.execute("SELECT coalesce(max(seq), 0) FROM passage_tombstones").fetchone()[
-            0
-        ]
-        return int(pid), int(seq)
+        """(largest passage id, largest tombstone seq) ever handed out: an index at both is up
+        to date. The counters, not the tables' largest rows: applied tombstones are pruned, and
+        the newest passages may be deleted, yet an index that saw them is not behind."""
+        row = self.conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM passages), "
+            "(SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'passages'), "
+            "(SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'passage_tombstones')"
+        ).fetchone()
+        return max(int(row[0]), int(row[1])), int(row[2])
 
     def tombstones_after(self, seq: int) -> list[tuple[int, int]]:
         rows = self.conn.execute(

@@ -1,7 +1,11 @@
-"""What one server process holds: the composer (retrieval + composition) and the review store.
+"""What one server process holds: the retriever (the keyword index, vocabulary and dense
+matrix, costly to load and shared) and the review store.
 
-Each has its own SQLite connection and lock. The composer is CPU-bound Python, so serialising it
-costs nothing under the GIL; review requests do not wait behind a slow question.
+Questions and searches run in parallel, with no lock of their own: the store gives each thread
+its own SQLite connection, the retriever swaps its index reader under its own lock, and each
+thread composes with its own :class:`Composer` (cheap around the shared retriever), whose
+definition cache and scorer are then never shared. The retrieval's native parts (tantivy, numpy,
+ONNX) release the GIL, so a second core helps. Review requests keep their connection and lock.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any
 from medcite.compose import Composer
 from medcite.config import Settings
 from medcite.errors import InvalidRequestError, MedciteError, NotFoundError
-from medcite.retrieve.hybrid import evidence_json
+from medcite.index.updater import keyword_index_status
+from medcite.retrieve.hybrid import HybridRetriever, evidence_json
 from medcite.review.editing import drop_items
 from medcite.review.service import ReviewStore
 from medcite.store.sqlite import SQLiteStore
@@ -37,49 +42,50 @@ class Engine:
             review_interval_days=settings.review_interval_days,
             session_ttl=dt.timedelta(hours=settings.session_ttl_hours),
         )
-        self.compose_lock = threading.Lock()
         self.review_lock = threading.RLock()
         self.login_throttle = LoginThrottle.from_settings(settings)
-        self._composer: Composer | None = None
+        self._load_lock = threading.Lock()  # loading only: the retriever is opened once
+        self._retriever: HybridRetriever | None = None
+        self._local = threading.local()
 
     # -- readiness -------------------------------------------------------------------------
     def load(self) -> bool:
-        """Open the composer if the store has documents; True when questions can be answered."""
-        with self.compose_lock:
-            if self._composer is None and self._store.count_documents() > 0:
-                self._composer = Composer.open(self._store, self.settings)
-            return self._composer is not None
+        """Open the retriever if the store has documents; True when questions can be answered."""
+        if self._retriever is None:
+            with self._load_lock:
+                if self._retriever is None and self._store.count_documents() > 0:
+                    self._retriever = HybridRetriever.open(self._store, self.settings)
+        return self._retriever is not None
 
     def composer(self) -> Composer:
-        if self._composer is None and not self.load():
+        """This thread's composer, around the shared retriever."""
+        if self._retriever is None and not self.load():
             raise ServiceUnavailableError(
                 "the store holds no documents yet", hint="Run `medcite ingest --default`."
             )
-        assert self._composer is not None
-        return self._composer
+        composer: Composer | None = getattr(self._local, "composer", None)
+        if composer is None:
+            assert self._retriever is not None
+            composer = self._local.composer = Composer(self._store, self.settings, self._retriever)
+        return composer
 
-    def counts(self) -> dict[str, int]:
-        with self.compose_lock:
-            return {
-                "documents": self._store.count_documents(),
-                "passages": self._store.count_passages(),
-            }
+    def counts(self) -> dict[str, Any]:
+        return {
+            "documents": self._store.count_documents(),
+            "passages": self._store.count_passages(),
+            "keyword_index": keyword_index_status(self._store, self.settings),
+        }
 
     # -- questions -------------------------------------------------------------------------
     def ask(self, question: str, audience: Audience, follow_up_of: str | None) -> Answer:
-        composer = self.composer()
-        with self.compose_lock:
-            return composer.ask(question, audience=audience, follow_up_of=follow_up_of)
+        return self.composer().ask(question, audience=audience, follow_up_of=follow_up_of)
 
     def search(self, query: str, k: int) -> list[dict[str, Any]]:
-        composer = self.composer()
-        with self.compose_lock:
-            hits = composer.retriever.search(query, k).hits
+        hits = self.composer().retriever.search(query, k).hits
         return [evidence_json(h, i + 1) for i, h in enumerate(hits)]
 
     def answer(self, answer_id: str) -> Answer:
-        with self.compose_lock:
-            found = self._store.get_answer(answer_id)
+        found = self._store.get_answer(answer_id)
         if found is None:
             raise NotFoundError(f"no answer with id {answer_id!r}")
         return found
@@ -132,8 +138,7 @@ class Engine:
             )
 
     def passages(self, ids: Sequence[int]) -> dict[int, Passage]:
-        with self.compose_lock:
-            return self._store.get_passages_by_id(list(ids))
+        return self._store.get_passages_by_id(list(ids))
 
     def close(self) -> None:
         self._store.close()
