@@ -32,7 +32,7 @@ from medcite.retrieve.drugs import corpus_has_source, uncovered_drugs
 from medcite.retrieve.hybrid import HybridRetriever
 from medcite.store.sqlite import SQLiteStore
 
-SYSTEMS = ["medcite", "top5", "order", "zeroshot"]
+SYSTEMS = ["medcite", "top5", "order", "zeroshot", "gated"]
 # (dataset, folder under bench/, splits: (label, parity, numbers))
 SETS: list[tuple[str, str, list[tuple[str, str, tuple[int, int] | None]]]] = [
     ("medlfqa-liveqa", "medlfqa", [("odd: tune", "odd", None), ("even: report", "even", None)]),
@@ -95,21 +95,24 @@ def bench_answers(
                 for judge_name, reports in by_judge.items():
                     parts = {r.system: subset(r, chosen) for r in reports}
                     answered = answered_questions(list(parts.values()))
-                    med, top, order, zero = (parts[s] for s in SYSTEMS)
+                    med, top, order, zero, gated = (parts[s] for s in SYSTEMS)
                     recall_rows[judge_name].append(
                         f"| {dataset} | {label} | {len(chosen)} | "
                         f"{1 - len(answered) / len(chosen):.0%} | "
                         f"{_recall(med):.3f} / {_recall(med, answered):.3f} | "
                         f"{_recall(top):.3f} / {_recall(top, answered):.3f} | "
-                        f"{_recall(order):.3f} | {_recall(zero):.3f} | "
+                        f"{_recall(order):.3f} | {_recall(zero):.3f} | {_recall(gated):.3f} | "
                         f"{_ratio(_recall(med, answered), _recall(top, answered))} | "
                         f"{_ratio(_recall(med), _recall(order))} | "
-                        f"{_ratio(_recall(med), _recall(zero))} |"
+                        f"{_ratio(_recall(med), _recall(zero))} | "
+                        f"{_ratio(_recall(med), _recall(gated))} |"
                     )
                 med_summary = subset(base[0], chosen).summary()
                 quality_rows.append(
                     f"| {dataset} | {label} | {med_summary['words'] or 0:.0f} | "
-                    f"{med_summary['reading_grade'] or 0:.1f} | "
+                    f"{med_summary['reading_grade'] or 0:.1f} / "
+                    f"{med_summary['plain_grade'] or 0:.1f} / "
+                    f"{med_summary['summary_grade'] or 0:.1f} | "
                     f"{(med_summary['support_rate'] or 0):.0%} | "
                     f"{med_summary['p50_ms']:.0f} / {med_summary['p95_ms']:.0f} |"
                 )
@@ -125,8 +128,10 @@ def bench_answers(
         "questions of the split / over the questions medcite answered. `top5`: the top five "
         "passages (about twice medcite's length); `order`, `zeroshot`: the top 20 passages' "
         "sentences in retrieval order / by MiniLM cosine with the question, cut to medcite's "
-        "length for each question. Targets: on answered questions medcite ≥ top5; on all, "
-        "medcite ≥ 1.3x order and ≥ zeroshot.",
+        "length for each question; `gated`: the same ranker over the sentences medcite's subject "
+        "gate kept (shown or not), cut to medcite's length: whether the composer chooses as well "
+        "as zero-shot among what it allows itself to say. Targets: on answered questions "
+        "medcite ≥ top5; on all, medcite ≥ 1.3x order and ≥ zeroshot.",
     ]
     for judge_name, rows in recall_rows.items():
         lines += [
@@ -139,15 +144,17 @@ def bench_answers(
             ),
             "",
             "| set | questions | n | medcite abstained | medcite all / answered | top5 all / answered "
-            "| order | zeroshot | medcite / top5, answered | medcite / order | medcite / zeroshot |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| order | zeroshot | gated | medcite / top5, answered | medcite / order "
+            "| medcite / zeroshot | medcite / gated |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
         ]
     lines += [
         "",
         "### medcite's answers",
         "",
-        "| set | questions | words | reading grade | support | p50 / p95 ms |",
+        "| set | questions | words | reading grade: all / unfolded / bottom line | support "
+        "| p50 / p95 ms |",
         "|---|---|---|---|---|---|",
         *quality_rows,
         "",

@@ -201,6 +201,12 @@ class AnswerItem(_Model):
         "Shown before the text, verified with it. None for other sentences, the rest of a run, "
         "and list entries of a Causes section, whose heading says what they are.",
     )
+    technical: bool = Field(
+        default=False,
+        description="Patient answers: harder to read than reading grade 15; shown folded under "
+        'its section as "In more technical terms", never in the bottom line when an easier '
+        "sentence answers.",
+    )
     topic: str | None = Field(
         default=None,
         description="The topic of the quoted page (its title), shown before a sentence that "

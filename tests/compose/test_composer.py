@@ -423,7 +423,7 @@ def test_a_sentence_that_points_back_is_shown_with_the_one_it_follows() -> None:
     assert follow_on([harmless], pool) == [(harmless, None)]  # "It" is the page's topic
 
 
-def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
+def test_patient_mode_folds_away_a_list_entry_whose_lead_in_is_too_hard(
     composer: Composer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from medcite.readability import flesch_kincaid_grade
@@ -431,18 +431,33 @@ def test_patient_mode_leaves_out_a_list_entry_whose_lead_in_is_too_hard(
     question = "What are the symptoms of sparkle fatigue?"
     lead = "Sparkle fatigue signs in test robots may include"
 
-    def entries(audience: Audience) -> list[str]:
+    def entries(audience: Audience) -> list[tuple[str, bool]]:
         answer = composer.ask(question, audience=audience, save=False)
-        return [i.text for i in answer.statements() if i.text == "Wobbly antennas"]
+        return [(i.text, i.technical) for i in answer.statements() if i.text == "Wobbly antennas"]
 
-    assert entries(Audience.PATIENT) == ["Wobbly antennas"]
+    assert entries(Audience.PATIENT) == [("Wobbly antennas", False)]
     # "Wobbly antennas" is too short to grade, but it is shown after its lead-in: a lead-in
-    # harder than patient mode allows takes the entry out with it (clinicians keep it).
+    # harder than patient mode allows makes the entry technical (shown folded, not dropped:
+    # what it says is still in the answer); clinicians get it as found.
     monkeypatch.setattr(
         "medcite.compose.rule_scorer.PATIENT_MAX_GRADE", flesch_kincaid_grade(lead) - 0.1
     )
-    assert entries(Audience.PATIENT) == []
-    assert entries(Audience.CLINICIAN) == ["Wobbly antennas"]
+    assert entries(Audience.PATIENT) == [("Wobbly antennas", True)]
+    assert entries(Audience.CLINICIAN) == [("Wobbly antennas", False)]
+
+
+def test_patient_bottom_line_prefers_a_plain_sentence(
+    composer: Composer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "What are the symptoms of sparkle fatigue?"
+    plain = composer.ask(question, save=False)
+    assert plain.summary.items and not any(i.technical for i in plain.summary.items)
+    # Every sentence above grade 0 is technical now: the bottom line still answers (from
+    # technical sentences, as nothing plainer is left), and sections fold them all away.
+    monkeypatch.setattr("medcite.compose.rule_scorer.PATIENT_MAX_GRADE", -100.0)
+    folded = composer.ask(question, save=False)
+    assert not folded.abstained
+    assert all(i.technical for s in folded.sections for i in s.items)
 
 
 def test_abstains_naming_a_drug_no_source_names(composer: Composer) -> None:

@@ -574,3 +574,20 @@ def test_schema_doc_example_is_a_valid_answer() -> None:
     assert "Zorblax" in answer.question
     for fmt in FORMATS:
         assert "Zorblax fever is caused by the glimmer bug." in render(answer, fmt)
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_technical_items_come_folded_after_the_plain_ones(fmt: str) -> None:
+    hard = item(SPREAD, [3], 31).model_copy(update={"technical": True})
+    answer = make_answer(
+        sections=[AnswerSection(key="causes", title="Causes", items=[hard, item(RASH, [2], 21)])]
+    )
+    raw = render(answer, fmt, width=200)
+    out = visible(fmt, raw)
+    # the plain item first, then the label, then the technical one: nothing is left out
+    assert out.index(RASH) < out.index("In more technical terms") < out.index(SPREAD)
+    if fmt == "html":
+        folded = raw[raw.index('<details class="technical">') : raw.index("</details>")]
+        assert SPREAD in folded and RASH not in folded
+    # no label where nothing is technical
+    assert "In more technical terms" not in shown(make_answer(), fmt)

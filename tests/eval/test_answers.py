@@ -190,6 +190,8 @@ def test_top5_baseline_on_a_synthetic_store(
         "key_fact_recall",
         "words",
         "support_rate",
+        "summary_grade",
+        "plain_grade",
         "abstention_rate",
         "reading_grade",
         "p50_ms",

@@ -111,6 +111,9 @@ class Candidate:
     topical: float = 0.0  # share of the question's focus stems the sentence (or its doc) carries
     cues: set[str] = field(default_factory=set)
     grade: float = 0.0
+    # Patient mode: harder to read than a lay reader should meet in the main text (shown folded
+    # under its section, never in the bottom line when an easier sentence answers).
+    technical: bool = False
     score: float = 0.0
     narrower: bool = False  # about a narrower concept than the subject (hemifacial spasm)
     # From a page titled with more than the subject's name ("High Blood Pressure in Pregnancy").

@@ -73,7 +73,7 @@ from medcite.types import (
 from medcite.verify.support import verify_answer
 
 RETRIEVE_K = 30
-SUBJECT_PAGES = 2  # pages on the subject whose other passages join the hits
+SUBJECT_PAGES = 4  # pages on the subject whose other passages join the hits
 PAGE_PASSAGES = 12  # of each (a MedQuAD page has up to ~10 answers)
 MAX_GLOSSES = 4
 NEAR_DUPLICATE = 0.6  # Jaccard of content stems above which two sentences say the same
@@ -280,7 +280,8 @@ class Composer:
 
         ranked = sorted(candidates, key=lambda c: -c.score)
         bottom = choose_bottom_line(
-            ranked,
+            # The bottom line is read first: an easy sentence before a technical one.
+            sorted(ranked, key=lambda c: c.technical),
             intents=answer.intents,
             question=answer.effective_question or answer.question,
             focus=focus,
@@ -480,7 +481,11 @@ class Composer:
         doc = c.evidence.document
         n = refs.cite(doc, c.evidence.passage)
         item = AnswerItem(
-            text=c.text, citations=[n], passage_id=c.passage_id, span=(c.start, c.end)
+            text=c.text,
+            citations=[n],
+            passage_id=c.passage_id,
+            span=(c.start, c.end),
+            technical=c.technical,
         )
         if c.labelled:
             # "The condition may be caused by a facial nerve injury" is true of hemifacial

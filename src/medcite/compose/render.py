@@ -24,6 +24,7 @@ from medcite.compose.render_text import (
     FOLLOW_UP_HEADING,
     INDIRECT_NOTE,
     REFERENCES_HEADING,
+    TECHNICAL_HEADING,
     UNVERIFIED,
     URGENT_HEADING,
     abstain_text,
@@ -38,6 +39,7 @@ from medcite.compose.render_text import (
     render_rich,
     safe_url,
     source_year,
+    split_technical,
 )
 from medcite.types import Answer, AnswerItem, Gloss
 
@@ -161,7 +163,11 @@ def render_markdown(answer: Answer) -> str:
         for category, items in group_by_category(section.items):
             if category is not None:
                 out += [f"### {md_escape(category)}", ""]
-            out += [f"- {_md_statement(item)}" for item in items]
+            plain, technical = split_technical(items)
+            out += [f"- {_md_statement(item)}" for item in plain]
+            if technical:
+                out += [f"- *{TECHNICAL_HEADING}:*"]
+                out += [f"  - {_md_statement(item)}" for item in technical]
             out.append("")
     if answer.evidence_notes:
         out += [f"## {EVIDENCE_HEADING}", "", EVIDENCE_INTRO, ""]

@@ -18,6 +18,7 @@ from medcite.compose.render_text import (
     FOLLOW_UP_HEADING,
     INDIRECT_NOTE,
     REFERENCES_HEADING,
+    TECHNICAL_HEADING,
     UNCITED,
     UNVERIFIED,
     URGENT_HEADING,
@@ -30,6 +31,7 @@ from medcite.compose.render_text import (
     reference_title,
     safe_url,
     source_year,
+    split_technical,
 )
 from medcite.types import Answer, AnswerItem, Gloss, Reference
 
@@ -160,7 +162,17 @@ def _body(answer: Answer) -> list[str]:
         for category, items in group_by_category(section.items):
             if category is not None:
                 body.append(f"<h3>{_e(category)}</h3>")
-            body += ["<ul>", *(_li(item, anchors) for item in items), "</ul>"]
+            plain, technical = split_technical(items)
+            if plain:
+                body += ["<ul>", *(_li(item, anchors) for item in plain), "</ul>"]
+            if technical:
+                body += [
+                    f'<details class="technical"><summary>{_e(TECHNICAL_HEADING)}</summary>',
+                    "<ul>",
+                    *(_li(item, anchors) for item in technical),
+                    "</ul>",
+                    "</details>",
+                ]
         out += _section(f"section-{n}", section.title, body)
     if answer.evidence_notes:
         notes = []

@@ -55,6 +55,16 @@ def group_by_category(items: Sequence[AnswerItem]) -> list[tuple[str | None, lis
     return list(groups.items())
 
 
+# Patient answers fold sentences harder than a lay reader should meet in the main text
+# (AnswerItem.technical) under this label, after the section's plain ones.
+TECHNICAL_HEADING = "In more technical terms"
+
+
+def split_technical(items: Sequence[AnswerItem]) -> tuple[list[AnswerItem], list[AnswerItem]]:
+    """(plain items, technical items), each in order."""
+    return [i for i in items if not i.technical], [i for i in items if i.technical]
+
+
 def red_flag_where(flag: RedFlag) -> str:
     return "mentioned in your question" if flag.found_in == "question" else "found in the sources"
 
@@ -262,7 +272,13 @@ def render_rich(answer: Answer, console: Console) -> None:
         for category, items in group_by_category(section.items):
             if category is not None:
                 console.print(Text("  " + category, style="bold"))
-            console.print(_bullets((_item(i) for i in items), indent=2 if category else 0))
+            indent = 2 if category else 0
+            plain, technical = split_technical(items)
+            if plain:
+                console.print(_bullets((_item(i) for i in plain), indent=indent))
+            if technical:
+                console.print(Text(" " * indent + TECHNICAL_HEADING + ":", style=_DIM))
+                console.print(_bullets((_item(i) for i in technical), indent=indent + 2))
     if answer.evidence_notes:
         _heading(console, EVIDENCE_HEADING)
         console.print(Text(EVIDENCE_INTRO, style=_DIM))

@@ -32,7 +32,7 @@ from medcite.types import Audience, DocType, Intent
 MIN_TOPICAL = 0.6  # share of a focus name's words a sentence (or its document) must carry
 # Content words a sentence that does not name the subject needs to say something by itself.
 MIN_CONTENT_WORDS = 2
-PATIENT_MAX_GRADE = 15.0  # patient mode leaves out sentences harder than this
+PATIENT_MAX_GRADE = 15.0  # patient mode folds away sentences harder than this
 PATIENT_GRADE_PENALTY = 0.25  # per grade above 8, in patient mode
 # A sentence about a narrower concept than the subject ranks this much lower.
 SUBTYPE_FACTOR = 0.5
@@ -234,14 +234,20 @@ class RuleScorer:
                 # Only patient mode weighs readability; clinicians get sentences as found. The
                 # sentence that opens the subject's own page (what it is) stays however hard.
                 c.grade = grade(c.text)
-                if c.grade > PATIENT_MAX_GRADE and not (c.defines and c.opens_page):
-                    # too hard to read for a lay reader; clinicians still get it
-                    c.dropped = f"reading grade {c.grade:.1f}, over {PATIENT_MAX_GRADE:g} (patient)"
+                c.technical = (
+                    c.grade > PATIENT_MAX_GRADE and not (c.defines and c.opens_page)
+                ) or bool(c.list_item and c.lead_in and grade(c.lead_in) > PATIENT_MAX_GRADE)
+                if c.technical and doc.id not in on_subject:
+                    # Too hard for a lay reader, and from another page: left out. Elsewhere
+                    # hard sentences were mostly another condition's (one in five of those
+                    # shown when all were kept, by the report-half labels).
+                    c.dropped = (
+                        f"reading grade {c.grade:.1f}, over {PATIENT_MAX_GRADE:g}, on a page "
+                        "not about the subject (patient)"
+                    )
                     continue
-                if c.list_item and c.lead_in and grade(c.lead_in) > PATIENT_MAX_GRADE:
-                    # shown with the item ("Routine surveillance for ... HCC ...:")
-                    c.dropped = "its list's lead-in is too hard to read (patient)"
-                    continue
+                # From a page on the subject it is shown, folded away as "In more technical
+                # terms" under its section: leaving such sentences out cost key facts.
                 penalty = 1 + PATIENT_GRADE_PENALTY * max(0.0, c.grade - 8)
                 score /= penalty
                 if penalty > 1:

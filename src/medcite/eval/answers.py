@@ -40,6 +40,7 @@ from medcite.errors import MedciteError
 from medcite.eval.baselines import (
     LengthBudget,
     SentenceRanker,
+    gated_system,
     length_matched_system,
     minilm_ranker,
     retrieval_order,
@@ -57,7 +58,7 @@ DATASETS: dict[str, str] = {
     "medlfqa-medication": "medication_qa_test_MedLFQA.jsonl",
     "liveqa-trec2017": "TestDataset/TREC-2017-LiveQA-Medical-Test-Questions-w-summaries.xml",
 }
-SYSTEMS = ("medcite", "top5", "order", "zeroshot")
+SYSTEMS = ("medcite", "top5", "order", "zeroshot", "gated")
 MIN_FACT_WORDS = 6
 MAX_TREC_FACTS = 8
 TOP_K = 5
@@ -223,6 +224,10 @@ class SystemAnswer:
     latency_ms: float
     reading_grade: float | None = None
     support_rate: float | None = None
+    # medcite only: the grade of its bottom line, and of what it shows unfolded (all but the
+    # sentences patient mode folds away as technical)
+    summary_grade: float | None = None
+    plain_grade: float | None = None
 
     @property
     def words(self) -> int:
@@ -275,7 +280,8 @@ def medcite_system(
 
     def answer(question: str) -> SystemAnswer:
         started = time.perf_counter()
-        result = composer.ask(question, audience=audience, save=False)  # not user history
+        # not user history; the explanation lists what the gate kept, for the gated baseline
+        result = composer.ask(question, audience=audience, save=False, explain=True)
         wall = (time.perf_counter() - started) * 1000
         # What the reader sees, lead-ins included: they count as words and as evidence.
         texts = [] if result.abstained else result.shown_texts()
@@ -288,19 +294,34 @@ def medcite_system(
             latency_ms=float(result.timings_ms.get("total", wall)),
             reading_grade=grade,
             support_rate=result.support_rate,
+            summary_grade=reading_grade(" ".join(i.text for i in result.summary.items)),
+            plain_grade=reading_grade(
+                " ".join(i.text for i in result.statements() if not i.technical)
+            ),
         )
         if budget is not None:
-            budget.record(question, shown.words)
+            kept = [n.text for n in result.explanation or [] if n.outcome != "dropped"]
+            budget.record(question, shown.words, kept)
         return shown
 
     return answer
 
 
 def matched_system(
-    store: SQLiteStore, settings: Settings, budget: LengthBudget, ranker: SentenceRanker
+    store: SQLiteStore,
+    settings: Settings,
+    budget: LengthBudget,
+    ranker: SentenceRanker,
+    *,
+    gated: bool = False,
 ) -> AnswerFn:
-    """A length-matched baseline (medcite.eval.baselines) as a benchmark system."""
-    select = length_matched_system(store, settings, budget, ranker)
+    """A length-matched baseline (medcite.eval.baselines) as a benchmark system: over the top
+    passages, or (``gated``) over the sentences medcite's gate kept."""
+    select = (
+        gated_system(budget, ranker)
+        if gated
+        else length_matched_system(store, settings, budget, ranker)
+    )
 
     def answer(question: str) -> SystemAnswer:
         shown, latency = select(question)
@@ -345,6 +366,8 @@ class SystemReport:
         answered = [r.answer for r in self.results if not r.answer.abstained]
         latencies = [r.answer.latency_ms for r in self.results]
         grades = [a.reading_grade for a in answered if a.reading_grade is not None]
+        summary_grades = [a.summary_grade for a in answered if a.summary_grade is not None]
+        plain_grades = [a.plain_grade for a in answered if a.plain_grade is not None]
         support = [a.support_rate for a in answered if a.support_rate is not None]
         n = len(self.results)
         return {
@@ -360,6 +383,8 @@ class SystemReport:
             "support_rate": _mean(support),
             "abstention_rate": round((n - len(answered)) / n, 3) if n else 0.0,
             "reading_grade": _mean(grades, 1),
+            "summary_grade": _mean(summary_grades, 1),
+            "plain_grade": _mean(plain_grades, 1),
             "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
             "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
         }
@@ -428,7 +453,7 @@ def build_systems(
         )
     if store.count_documents() == 0:
         raise MedciteError("the store is empty", hint="Run `medcite ingest --default` first.")
-    matched = [n for n in names if n in ("order", "zeroshot")]
+    matched = [n for n in names if n in ("order", "zeroshot", "gated")]
     if matched and (not names or names[0] != "medcite"):
         raise MedciteError(
             f"{', '.join(matched)} match medcite's length: list medcite first",
@@ -440,5 +465,6 @@ def build_systems(
         "top5": lambda: top5_system(store, settings),
         "order": lambda: matched_system(store, settings, budget, retrieval_order),
         "zeroshot": lambda: matched_system(store, settings, budget, minilm_ranker()),
+        "gated": lambda: matched_system(store, settings, budget, minilm_ranker(), gated=True),
     }
     return {name: builders[name]() for name in names}

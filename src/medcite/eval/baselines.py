@@ -10,7 +10,11 @@ and take whole sentences until the budget is reached.
   length: what a naive pipeline shows in the same space);
 - ``zeroshot``: the passages' sentences ranked by MiniLM cosine between question and sentence
   (the int8 model of the dense index), best first: the zero-shot ranker a learned scorer must
-  beat. The default judge embeds with MiniLM too, so it may flatter this ranker: the benchmark
+  beat.
+- ``gated``: the same ranker over the sentences medcite's subject gate kept (shown or not), not
+  the raw passages: whether the composer chooses as well as zero-shot among what it allows
+  itself to say. The gap between ``zeroshot`` and ``gated`` is what the judge credits in
+  sentences the gate keeps out (another condition's, another drug's). The default judge embeds with MiniLM too, so it may flatter this ranker: the benchmark
   reports a second, lexical judge beside it (:func:`medcite.eval.keyfacts.lexical_judge`).
 """
 
@@ -35,9 +39,13 @@ class LengthBudget:
     """Words medcite showed per question; the length-matched baselines read it."""
 
     words: dict[str, int] = field(default_factory=dict)
+    # The sentences medcite's subject gate kept for each question (shown or not): what the
+    # ``gated`` baseline ranks.
+    kept: dict[str, list[str]] = field(default_factory=dict)
 
-    def record(self, question: str, words: int) -> None:
+    def record(self, question: str, words: int, kept: Sequence[str] = ()) -> None:
         self.words[question] = words
+        self.kept[question] = list(kept)
 
     def of(self, question: str) -> int:
         if question not in self.words:
@@ -118,6 +126,22 @@ def length_matched_system(
         hits = retriever.search(question, k).hits
         candidates = passage_sentences([h.passage.text for h in hits])
         shown = cut_to_budget(ranker(question, candidates), words)
+        return shown, (time.perf_counter() - started) * 1000
+
+    return answer
+
+
+def gated_system(
+    budget: LengthBudget, ranker: SentenceRanker
+) -> Callable[[str], tuple[list[str], float]]:
+    """(shown sentences, latency ms): the sentences medcite's gate kept for the question,
+    ranked by ``ranker``, cut to medcite's length."""
+
+    def answer(question: str) -> tuple[list[str], float]:
+        started = time.perf_counter()
+        words = budget.of(question)
+        kept = budget.kept.get(question, [])
+        shown = cut_to_budget(ranker(question, kept), words) if words else []
         return shown, (time.perf_counter() - started) * 1000
 
     return answer

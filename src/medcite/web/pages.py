@@ -21,6 +21,7 @@ from medcite.compose.render_text import (
     FOLLOW_UP_HEADING,
     INDIRECT_NOTE,
     REFERENCES_HEADING,
+    TECHNICAL_HEADING,
     URGENT_HEADING,
     abstain_text,
     group_by_category,
@@ -31,6 +32,7 @@ from medcite.compose.render_text import (
     reference_title,
     safe_url,
     source_year,
+    split_technical,
 )
 from medcite.errors import (
     AuthenticationError,
@@ -78,6 +80,7 @@ templates.env.globals.update(
     INDIRECT_NOTE=INDIRECT_NOTE,
     REFERENCES_HEADING=REFERENCES_HEADING,
     URGENT_HEADING=URGENT_HEADING,
+    TECHNICAL_HEADING=TECHNICAL_HEADING,
     STATUS_LABELS=STATUS_LABELS,
     AUDIENCE_LABELS=AUDIENCE_LABELS,
     abstain_text=abstain_text,
@@ -89,6 +92,7 @@ templates.env.globals.update(
     reference_title=reference_title,
     safe_url=safe_url,
     source_year=source_year,
+    split_technical=split_technical,
 )
 
 
