@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from medcite.config import Settings
+from medcite.index.updater import update_keyword_index
 from medcite.ingest.formats import LOADERS_BY_FORMAT
 from medcite.ingest.runner import IngestJob, IngestReport, run_ingest
 from medcite.ingest.sources import DEFAULT_SOURCES, SOURCES, resolve_source
@@ -37,7 +38,9 @@ def ingested(
             )
         )
     with SQLiteStore(settings.db_path) as store:
-        yield store, run_ingest(store, jobs, settings)
+        report = run_ingest(store, jobs, settings)
+        update_keyword_index(store, settings)  # as `medcite ingest` does: searches only read it
+        yield store, report
 
 
 def test_every_file_ingests_cleanly(ingested: tuple[SQLiteStore, IngestReport]) -> None:
