@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from medcite.types import Document, Passage, Role, StoredDocument, User
+from medcite.types import (
+    DocType,
+    Document,
+    EvidenceLevel,
+    Passage,
+    Role,
+    StoredDocument,
+    User,
+    stable_json,
+)
 
 
 class WriteOutcome(StrEnum):
@@ -182,3 +192,77 @@ class ReviewRepository(Protocol):
     def events(self, article_id: str) -> list[dict[str, Any]]: ...
 
     def comments(self, article_id: str) -> list[dict[str, Any]]: ...
+
+
+# --- Rows shared by the backends (each backend's SQL stays in its own module) ---
+
+
+class RowLike(Protocol):
+    """A result row read by column name (sqlite3.Row, a psycopg dict row)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def document_fields(doc: Document) -> tuple[Any, ...]:
+    """Values of the documents columns title .. meta, in that order."""
+    return (
+        doc.title,
+        doc.url,
+        doc.doc_type.value,
+        int(doc.evidence_level),
+        doc.year,
+        doc.organisation,
+        doc.journal,
+        doc.licence,
+        doc.language,
+        doc.focus,
+        stable_json(doc.synonyms),
+        stable_json(doc.mesh_terms),
+        stable_json(doc.cuis),
+        stable_json(doc.meta),
+    )
+
+
+def passage_rows(document_id: int | None, passages: Sequence[Passage]) -> list[tuple[Any, ...]]:
+    """Parameters of PASSAGE_INSERT for each passage."""
+    return [
+        (document_id, p.ord, p.section, p.text, p.char_start, p.char_end, stable_json(p.meta))
+        for p in passages
+    ]
+
+
+def document_from_row(row: RowLike) -> StoredDocument:
+    return StoredDocument(
+        id=row["id"],
+        source=row["source"],
+        source_id=row["source_id"],
+        title=row["title"],
+        url=row["url"],
+        doc_type=DocType(row["doc_type"]),
+        evidence_level=EvidenceLevel(row["evidence_level"]),
+        year=row["year"],
+        organisation=row["organisation"],
+        journal=row["journal"],
+        licence=row["licence"],
+        language=row["language"],
+        focus=row["focus"],
+        synonyms=json.loads(row["synonyms"]),
+        mesh_terms=json.loads(row["mesh_terms"]),
+        cuis=json.loads(row["cuis"]),
+        meta=json.loads(row["meta"]),
+        body=row["body"],
+        content_hash=row["content_hash"],
+    )
+
+
+def passage_from_row(row: RowLike) -> Passage:
+    return Passage(
+        id=row["id"],
+        document_id=row["document_id"],
+        ord=row["ord"],
+        section=row["section"],
+        text=row["text"],
+        char_start=row["char_start"],
+        char_end=row["char_end"],
+        meta=json.loads(row["meta"]),
+    )

@@ -29,10 +29,13 @@ from medcite.store.base import (
     PreparedDocument,
     SourceStats,
     WriteOutcome,
+    document_fields,
+    document_from_row,
+    passage_from_row,
+    passage_rows,
 )
 from medcite.store.review_pg import PostgresReviewRepository, connect
-from medcite.store.sqlite import document_fields, passage_rows
-from medcite.types import DocType, EvidenceLevel, Passage, StoredDocument, stable_json
+from medcite.types import Passage, StoredDocument, stable_json
 
 if TYPE_CHECKING:
     import psycopg
@@ -314,7 +317,7 @@ class PostgresStore:
 
     def get_document(self, document_id: int) -> StoredDocument | None:
         row = self._one(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = %s", (document_id,))
-        return _row_to_document(row) if row else None
+        return document_from_row(row) if row else None
 
     def get_documents(
         self, ids: Sequence[int], *, with_body: bool = True
@@ -324,21 +327,21 @@ class PostgresStore:
             return {}
         columns = _DOC_COLUMNS if with_body else _DOC_COLUMNS.replace(" body,", " '' AS body,")
         rows = self._all(f"SELECT {columns} FROM documents WHERE id = ANY(%s)", (list(ids),))
-        return {int(r["id"]): _row_to_document(r) for r in rows}
+        return {int(r["id"]): document_from_row(r) for r in rows}
 
     def find_document(self, source: str, source_id: str) -> StoredDocument | None:
         row = self._one(
             f"SELECT {_DOC_COLUMNS} FROM documents WHERE source = %s AND source_id = %s",
             (source, source_id),
         )
-        return _row_to_document(row) if row else None
+        return document_from_row(row) if row else None
 
     def get_passages(self, document_id: int) -> list[Passage]:
         rows = self._all(
             f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE document_id = %s ORDER BY ord",
             (document_id,),
         )
-        return [_row_to_passage(r) for r in rows]
+        return [passage_from_row(r) for r in rows]
 
     def get_passages_by_id(self, ids: Sequence[int]) -> dict[int, Passage]:
         if not ids:
@@ -346,7 +349,7 @@ class PostgresStore:
         rows = self._all(
             f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id = ANY(%s)", (list(ids),)
         )
-        return {int(r["id"]): _row_to_passage(r) for r in rows}
+        return {int(r["id"]): passage_from_row(r) for r in rows}
 
     def iter_passages(self, *, after_id: int = 0, batch: int = 2000) -> Iterator[Passage]:
         """All passages with id > ``after_id`` in id order (for incremental indexing)."""
@@ -359,7 +362,7 @@ class PostgresStore:
             if not rows:
                 return
             for r in rows:
-                yield _row_to_passage(r)
+                yield passage_from_row(r)
             last = int(rows[-1]["id"])
 
     def stats(self) -> list[SourceStats]:
@@ -531,40 +534,3 @@ class PostgresStore:
     def count_vectors(self, model: str = DEFAULT_MODEL) -> int:
         """Passages with a dense vector of ``model``."""
         return self._count("SELECT count(*) FROM passage_vectors WHERE model = %s", (model,))
-
-
-def _row_to_document(row: Row) -> StoredDocument:
-    return StoredDocument(
-        id=row["id"],
-        source=row["source"],
-        source_id=row["source_id"],
-        title=row["title"],
-        url=row["url"],
-        doc_type=DocType(row["doc_type"]),
-        evidence_level=EvidenceLevel(row["evidence_level"]),
-        year=row["year"],
-        organisation=row["organisation"],
-        journal=row["journal"],
-        licence=row["licence"],
-        language=row["language"],
-        focus=row["focus"],
-        synonyms=json.loads(row["synonyms"]),
-        mesh_terms=json.loads(row["mesh_terms"]),
-        cuis=json.loads(row["cuis"]),
-        meta=json.loads(row["meta"]),
-        body=row["body"],
-        content_hash=row["content_hash"],
-    )
-
-
-def _row_to_passage(row: Row) -> Passage:
-    return Passage(
-        id=row["id"],
-        document_id=row["document_id"],
-        ord=row["ord"],
-        section=row["section"],
-        text=row["text"],
-        char_start=row["char_start"],
-        char_end=row["char_end"],
-        meta=json.loads(row["meta"]),
-    )

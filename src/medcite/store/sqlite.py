@@ -22,6 +22,10 @@ from medcite.store.base import (
     PreparedDocument,
     SourceStats,
     WriteOutcome,
+    document_fields,
+    document_from_row,
+    passage_from_row,
+    passage_rows,
 )
 from medcite.store.connections import ThreadConnections
 from medcite.store.migrate import migrate, pending_migrations
@@ -29,9 +33,6 @@ from medcite.store.review_sqlite import SQLiteReviewRepository
 from medcite.store.vectors import SQLiteVectors
 from medcite.types import (
     Answer,
-    DocType,
-    Document,
-    EvidenceLevel,
     Passage,
     StoredDocument,
     stable_json,
@@ -257,7 +258,7 @@ class SQLiteStore:
             " ORDER BY d.evidence_level DESC, d.id LIMIT 1",
             (topic,),
         ).fetchone()
-        return _row_to_passage(row) if row else None
+        return passage_from_row(row) if row else None
 
     # -- reading ---------------------------------------------------------------------------
     def count_documents(self) -> int:
@@ -336,7 +337,7 @@ class SQLiteStore:
         row = self.conn.execute(
             f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (document_id,)
         ).fetchone()
-        return _row_to_document(row) if row else None
+        return document_from_row(row) if row else None
 
     def get_documents(
         self, ids: Sequence[int], *, with_body: bool = True
@@ -353,20 +354,20 @@ class SQLiteStore:
         rows = self.conn.execute(
             f"SELECT {columns} FROM documents WHERE id IN ({marks})", list(ids)
         ).fetchall()
-        return {r["id"]: _row_to_document(r) for r in rows}
+        return {r["id"]: document_from_row(r) for r in rows}
 
     def find_document(self, source: str, source_id: str) -> StoredDocument | None:
         row = self.conn.execute(
             f"SELECT {_DOC_COLUMNS} FROM documents WHERE source = ? AND source_id = ?",
             (source, source_id),
         ).fetchone()
-        return _row_to_document(row) if row else None
+        return document_from_row(row) if row else None
 
     def get_passages(self, document_id: int) -> list[Passage]:
         rows = self.conn.execute(
             "SELECT * FROM passages WHERE document_id = ? ORDER BY ord", (document_id,)
         ).fetchall()
-        return [_row_to_passage(r) for r in rows]
+        return [passage_from_row(r) for r in rows]
 
     def get_passages_by_id(self, ids: Sequence[int]) -> dict[int, Passage]:
         if not ids:
@@ -375,7 +376,7 @@ class SQLiteStore:
         rows = self.conn.execute(
             f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)
         ).fetchall()
-        return {r["id"]: _row_to_passage(r) for r in rows}
+        return {r["id"]: passage_from_row(r) for r in rows}
 
     def rank_info(
         self, passage_ids: Sequence[int]
@@ -401,7 +402,7 @@ class SQLiteStore:
             if not rows:
                 return
             for r in rows:
-                yield _row_to_passage(r)
+                yield passage_from_row(r)
             last = rows[-1]["id"]
 
     def stats(self) -> list[SourceStats]:
@@ -495,71 +496,6 @@ class SQLiteStore:
                 about = [r[4], r[5] or "", *json.loads(r[6])]
                 yield IndexRow(r[0], r[1], r[2] or "", r[3], " ; ".join(a for a in about if a))
             last = rows[-1][0]
-
-
-def document_fields(doc: Document) -> tuple[Any, ...]:
-    """Values of the documents columns title .. meta, in that order."""
-    return (
-        doc.title,
-        doc.url,
-        doc.doc_type.value,
-        int(doc.evidence_level),
-        doc.year,
-        doc.organisation,
-        doc.journal,
-        doc.licence,
-        doc.language,
-        doc.focus,
-        stable_json(doc.synonyms),
-        stable_json(doc.mesh_terms),
-        stable_json(doc.cuis),
-        stable_json(doc.meta),
-    )
-
-
-def passage_rows(document_id: int | None, passages: Sequence[Passage]) -> list[tuple[Any, ...]]:
-    """Parameters of PASSAGE_INSERT for each passage."""
-    return [
-        (document_id, p.ord, p.section, p.text, p.char_start, p.char_end, stable_json(p.meta))
-        for p in passages
-    ]
-
-
-def _row_to_document(row: sqlite3.Row) -> StoredDocument:
-    return StoredDocument(
-        id=row["id"],
-        source=row["source"],
-        source_id=row["source_id"],
-        title=row["title"],
-        url=row["url"],
-        doc_type=DocType(row["doc_type"]),
-        evidence_level=EvidenceLevel(row["evidence_level"]),
-        year=row["year"],
-        organisation=row["organisation"],
-        journal=row["journal"],
-        licence=row["licence"],
-        language=row["language"],
-        focus=row["focus"],
-        synonyms=json.loads(row["synonyms"]),
-        mesh_terms=json.loads(row["mesh_terms"]),
-        cuis=json.loads(row["cuis"]),
-        meta=json.loads(row["meta"]),
-        body=row["body"],
-        content_hash=row["content_hash"],
-    )
-
-
-def _row_to_passage(row: sqlite3.Row) -> Passage:
-    return Passage(
-        id=row["id"],
-        document_id=row["document_id"],
-        ord=row["ord"],
-        section=row["section"],
-        text=row["text"],
-        char_start=row["char_start"],
-        char_end=row["char_end"],
-        meta=json.loads(row["meta"]),
-    )
 
 
 def _pending_migrations(path: Path) -> bool:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from medcite.store.base import WriteOutcome
-from medcite.store.sqlite import PASSAGE_INSERT, SQLiteStore, document_fields, passage_rows
+from medcite.store.base import WriteOutcome, document_fields, passage_rows
+from medcite.store.sqlite import PASSAGE_INSERT, SQLiteStore
 from medcite.types import Document, Passage
 
 _COPY_BYTES = 1 << 20
