@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from medcite.console import RichIngestProgress
     from medcite.ingest.base import LoadOptions
     from medcite.ingest.runner import IngestJob, IngestReport
+    from medcite.store.base import Store
     from medcite.store.sqlite import SQLiteStore
     from medcite.types import Answer, Evidence
 
@@ -62,10 +63,12 @@ def _settings() -> "Settings":
     return _guard(read_settings)
 
 
-def _open_store(settings: "Settings") -> "SQLiteStore":
-    from medcite.store.sqlite import SQLiteStore
+def _open_store(settings: "Settings", *, read_only: bool = False) -> "Store":
+    """The store the settings name: SQLite in MEDCITE_HOME, or PostgreSQL at
+    MEDCITE_DATABASE_URL (medcite.store.factory)."""
+    from medcite.store.factory import open_store
 
-    return SQLiteStore(settings.db_path)
+    return open_store(settings, read_only=read_only)
 
 
 def _print_json(data: Any) -> None:
@@ -186,7 +189,7 @@ def ingest(
 ) -> None:
     """Ingest named sources or files (MedQuAD, NGC, PubMedQA, MedlinePlus, PubMed, JSONL, MD, HTML, TXT, PDF)."""
     from medcite.console import RichIngestProgress, ingest_summary_table, problems_table
-    from medcite.index.updater import update_keyword_index
+    from medcite.index.updater import refresh_keyword_search
     from medcite.ingest.base import LoadOptions
     from medcite.ingest.runner import run_ingest
     from medcite.retrieve.vocabulary import prepare_vocabulary
@@ -211,8 +214,9 @@ def ingest(
             jobs = _jobs_for(names, settings, options, query, max_results)
             with RichIngestProgress(err()) as progress:
                 report = run_ingest(store, jobs, settings, progress, args={"targets": names})
-                # Searches only read the index: the ingest brings it up to what it wrote.
-                _, update = update_keyword_index(store, settings, progress)
+                # Searches only read the index: the ingest brings it up to what it wrote (a
+                # PostgreSQL store wrote its keyword postings with the documents).
+                update = refresh_keyword_search(store, settings, progress)
                 if settings.dense_on_ingest:
                     _embed_pending(store, progress)
             prepare_vocabulary(store)
@@ -243,7 +247,7 @@ def index(
 ) -> None:
     """Bring the search indexes up to date with the store (ingest does the keyword index too)."""
     from medcite.console import RichIngestProgress
-    from medcite.index.updater import keyword_index_path, update_keyword_index
+    from medcite.index.updater import keyword_index_path, refresh_keyword_search
     from medcite.retrieve.vocabulary import prepare_vocabulary
     from medcite.store.base import IndexState
 
@@ -251,11 +255,11 @@ def index(
 
     def body() -> dict[str, Any]:
         with _open_store(settings) as store:
-            if rebuild:
+            if rebuild and settings.database_url is None:
                 shutil.rmtree(keyword_index_path(settings), ignore_errors=True)
                 store.set_index_state(IndexState("keyword", 0, 0, 0))
             with RichIngestProgress(err()) as progress:
-                _, update = update_keyword_index(store, settings, progress)
+                update = refresh_keyword_search(store, settings, progress)
                 embedded = _embed_pending(store, progress) if dense else 0
             prepare_vocabulary(store)
             return {**asdict(update), "embedded": embedded}
@@ -272,7 +276,7 @@ def index(
     )
 
 
-def _embed_pending(store: "SQLiteStore", progress: "RichIngestProgress") -> int:
+def _embed_pending(store: "Store", progress: "RichIngestProgress") -> int:
     """Embed passages without a dense vector, with a progress bar; resumable (commits per batch)."""
     try:
         from medcite.index.dense import DenseIndex
@@ -299,6 +303,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     from medcite.console import stats_table
     from medcite.index.embed import MODEL_NAME
     from medcite.index.updater import keyword_index_status
+    from medcite.store.factory import store_label
 
     settings = _settings()
 
@@ -311,7 +316,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         if as_json:
             _print_json(
                 {
-                    "db": str(settings.db_path),
+                    "db": store_label(settings),
                     "documents": sum(r.documents for r in rows),
                     "passages": passages,
                     "dense_model": MODEL_NAME,
@@ -337,7 +342,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
                     f"[yellow]keyword index out of date[/yellow] ({keyword['passages']:,} passages "
                     f"indexed, {keyword['pending_passages']:,} newer): run `medcite index`"
                 )
-            out().print(f"[dim]{settings.db_path}[/dim]")
+            out().print(f"[dim]{escape(store_label(settings))}[/dim]")
 
     _guard(body)
 
@@ -413,10 +418,8 @@ def search(
     settings = _settings()
 
     def body() -> "list[Evidence]":
-        from medcite.store.sqlite import SQLiteStore
-
         # Read-only: a search beside an ingest or a server writes nothing.
-        with SQLiteStore.for_reading(settings.db_path) as store:
+        with _open_store(settings, read_only=True) as store:
             return HybridRetriever.open(store, settings).search(query, k).hits
 
     hits = _guard(body)
@@ -480,7 +483,8 @@ def ask(
                 raise MedciteError(
                     "the store is empty", hint="Run `medcite ingest --default` first."
                 )
-            composer = Composer.open(store, settings, scorer=scorer)
+            # compose/ is typed to the SQLite store; both stores keep store.base.Store.
+            composer = Composer.open(cast("SQLiteStore", store), settings, scorer=scorer)
             return composer.ask(
                 question, audience=audience, follow_up_of=follow_up_of, explain=explain
             )

@@ -95,6 +95,16 @@ class Settings(BaseModel):
         ),
     )
     db_name: str = Field(default="medcite.db", description="File name of the store inside home.")
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "PostgreSQL store shared by several servers, as `postgresql://user:password@host:port/"
+            "database` (`medcite db status --json` prints one for a local server). Keyword "
+            "search then runs in the database (BM25 in SQL) and no keyword index is built on "
+            "disk. Unset: the SQLite store `db_name` inside home. Needs the postgres extra "
+            "(`pip install 'medcite[postgres]'`); see docs/scale-out.md."
+        ),
+    )
     ingest_batch_size: int = Field(
         default=200,
         ge=1,

@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from medcite.store.sqlite import SQLiteStore
+from medcite.store.base import Store
 
 
 class Embedder(Protocol):
@@ -34,7 +34,7 @@ def passage_text(section: str, text: str, about: str) -> str:
 
 
 class DenseIndex:
-    def __init__(self, store: SQLiteStore, embedder: Embedder) -> None:
+    def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
         self._matrix: npt.NDArray[np.float32] | None = None

@@ -35,6 +35,21 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
+def weighted_terms(
+    text: str, expansion: str = "", expansion_weight: float = 0.3, extra_terms: Sequence[str] = ()
+) -> list[tuple[str, float]]:
+    """(index term, weight) of a query: the text's terms weigh 1, those of ``expansion`` (text,
+    analysed here) and ``extra_terms`` (already index terms) not among them ``expansion_weight``;
+    none when the text has no term. Every keyword backend scores the same pairs."""
+    terms = list(dict.fromkeys(analyze(text)))
+    if not terms:
+        return []
+    weighted = [(t, 1.0) for t in terms]
+    secondary = dict.fromkeys([*analyze(expansion), *extra_terms])
+    weighted += [(t, expansion_weight) for t in secondary if t not in terms]
+    return weighted
+
+
 class KeywordIndex:
     """A tantivy index in one folder."""
 
@@ -135,12 +150,9 @@ class KeywordIndex:
         Terms of ``expansion`` (text, analysed here) and ``extra_terms`` (already index terms, as
         :meth:`feedback_terms` returns) count ``expansion_weight``.
         """
-        terms = list(dict.fromkeys(analyze(text)))
-        if not terms:
+        weighted = weighted_terms(text, expansion, expansion_weight, extra_terms)
+        if not weighted:
             return None
-        weighted = [(t, 1.0) for t in terms]
-        secondary = dict.fromkeys([*analyze(expansion), *extra_terms])
-        weighted += [(t, expansion_weight) for t in secondary if t not in terms]
         clauses = []
         for field, boost in FIELD_BOOSTS.items():
             for term, weight in weighted:
@@ -171,6 +183,21 @@ class KeywordIndex:
                 weights[term] = weights.get(term, 0.0) + count / len(terms) * math.log(total / df)
         best = sorted(weights.items(), key=lambda kv: -kv[1])[:n_terms]
         return [term for term, weight in best if weight > 0]
+
+    def has_phrase(self, phrases: Sequence[Sequence[tuple[int, str]]]) -> bool:
+        """Whether any passage holds one of ``phrases`` ((position, index term) pairs, as the
+        tokenizer places them) in one of its fields."""
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for phrase in phrases:
+            words: list[str | tuple[int, str]] = [*phrase]
+            clauses += [
+                (tantivy.Occur.Should, tantivy.Query.phrase_query(self.schema, f, words))
+                for f in FIELD_BOOSTS
+            ]
+        if not clauses:
+            return False
+        query = tantivy.Query.boolean_query(clauses)
+        return bool(self.searcher().search(query, limit=1, count=False).hits)
 
     def search(self, text: str, k: int = 10) -> list[tuple[int, float]]:
         """Top ``k`` (passage id, BM25 score) for free text."""

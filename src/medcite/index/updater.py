@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from medcite.config import Settings
 from medcite.errors import StoreError
 from medcite.index.keyword import CorruptIndexError, KeywordIndex
-from medcite.store.base import IndexRow, IndexState
-from medcite.store.sqlite import SQLiteStore
+from medcite.store.base import DatabaseKeywords, IndexRow, IndexState, Store
 
 if TYPE_CHECKING:  # the read path (search, ask) must not import the ingest machinery
     from medcite.ingest.runner import IngestProgress
@@ -62,7 +61,7 @@ def _open_or_rebuild(
 
 
 def update_keyword_index(
-    store: SQLiteStore,
+    store: Store,
     settings: Settings,
     progress: IngestProgress | None = None,
     *,
@@ -133,7 +132,7 @@ def update_keyword_index(
 
 
 def keyword_reader(
-    store: SQLiteStore, settings: Settings, index: KeywordIndex | None = None
+    store: Store, settings: Settings, index: KeywordIndex | None = None
 ) -> KeywordIndex:
     """The keyword index for searching, opened read-only.
 
@@ -164,9 +163,29 @@ def keyword_reader(
     return opened
 
 
-def keyword_index_status(store: SQLiteStore, settings: Settings) -> dict[str, Any]:
+def refresh_keyword_search(
+    store: Store, settings: Settings, progress: IngestProgress | None = None
+) -> IndexUpdate:
+    """What ingest and ``medcite index`` do for keyword search: bring the tantivy index up to
+    date with the store; nothing for a store that searches keywords itself (PostgreSQL writes
+    its postings with the passages)."""
+    if isinstance(store, DatabaseKeywords):
+        return IndexUpdate(KEYWORD, total=store.keyword_passages())
+    return update_keyword_index(store, settings, progress)[1]
+
+
+def keyword_index_status(store: Store, settings: Settings) -> dict[str, Any]:
     """What the keyword index holds against the store: ``stale`` when passages were written or
-    removed since it was last updated (``medcite index`` brings it up to date)."""
+    removed since it was last updated (``medcite index`` brings it up to date). A store that
+    searches keywords itself is always current (``backend``: ``database``)."""
+    if isinstance(store, DatabaseKeywords):
+        return {
+            "passages": store.keyword_passages(),
+            "exists": True,
+            "stale": False,
+            "pending_passages": 0,
+            "backend": "database",
+        }
     state = store.index_state(KEYWORD)
     frontier = store.index_frontier()
     exists = (keyword_index_path(settings) / "meta.json").exists()

@@ -28,8 +28,7 @@ from medcite.ingest.chunking import build_passages
 from medcite.ingest.formats import detect_format
 from medcite.ingest.guards import DocumentGuard, DocumentRefused, check_file_size
 from medcite.ingest.streaming import write_streamed
-from medcite.store.base import FileMark, PreparedDocument, WriteOutcome
-from medcite.store.sqlite import SQLiteStore
+from medcite.store.base import FileMark, PreparedDocument, Store, WriteOutcome
 from medcite.types import Document
 
 
@@ -119,7 +118,7 @@ def fingerprint(st: os.stat_result) -> str:
 
 
 def run_ingest(
-    store: SQLiteStore,
+    store: Store,
     jobs: Sequence[IngestJob],
     settings: Settings,
     progress: IngestProgress | None = None,
@@ -148,7 +147,7 @@ def run_ingest(
 
 
 def _run_job(
-    store: SQLiteStore, job: IngestJob, settings: Settings, progress: IngestProgress, run_id: int
+    store: Store, job: IngestJob, settings: Settings, progress: IngestProgress, run_id: int
 ) -> JobReport:
     jr = JobReport(label=job.label, files=len(job.files))
     progress.start_job(job.label, len(job.files))
@@ -164,7 +163,7 @@ def _run_job(
 
 
 def _ingest_file(
-    store: SQLiteStore,
+    store: Store,
     job: IngestJob,
     path: Path,
     settings: Settings,
@@ -299,6 +298,6 @@ def _skip(jr: JobReport, where: str, reason: str, *, file: bool = False) -> None
         jr.files_skipped += 1
 
 
-def _error(store: SQLiteStore, run_id: int, jr: JobReport, where: str, reason: str) -> None:
+def _error(store: Store, run_id: int, jr: JobReport, where: str, reason: str) -> None:
     jr.errors.append((where, reason))
     store.record_error(run_id, where, reason)

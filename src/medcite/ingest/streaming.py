@@ -17,8 +17,8 @@ from medcite.config import Settings
 from medcite.errors import MalformedInputError
 from medcite.ingest import chunking
 from medcite.ingest.base import StreamedDocument
-from medcite.ingest.guards import DocumentGuard
-from medcite.store.base import WriteOutcome
+from medcite.ingest.guards import DocumentGuard, DocumentRefused
+from medcite.store.base import Store, WriteOutcome
 from medcite.store.sqlite import SQLiteStore
 from medcite.store.streamed import StreamedWrite
 from medcite.types import Passage
@@ -28,12 +28,19 @@ _READ_BYTES = 1 << 20
 
 
 def write_streamed(
-    store: SQLiteStore, item: StreamedDocument, file_path: str, settings: Settings, run_id: int
+    store: Store, item: StreamedDocument, file_path: str, settings: Settings, run_id: int
 ) -> tuple[WriteOutcome, int] | None:
     """Cut, check and store ``item``: (outcome, passages), or None when it has no text.
 
     Raises DocumentRefused (a limit) or the loader's errors; nothing of the document is kept then.
+    Only the SQLite store takes a streamed document yet: PostgreSQL refuses it (reported as
+    skipped, with why).
     """
+    if not isinstance(store, SQLiteStore):
+        raise DocumentRefused(
+            "a text file this large is streamed, and streamed documents are not yet written "
+            "to PostgreSQL (split the file, or ingest it with the SQLite store)"
+        )
     cutter = chunking.PassageCutter(
         min_words=settings.passage_min_words,
         max_words=settings.passage_max_words,

@@ -8,6 +8,7 @@ test_retriever_contract.py runs one conformance suite against both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 from medcite.retrieve.query import QueryAnalysis
@@ -28,3 +29,31 @@ class Retriever(Protocol):
         """The ``k`` best passages for ``query`` (fewer when fewer match); raises QueryError for
         an empty or oversized query."""
         ...
+
+
+class KeywordReader(Protocol):
+    """BM25 keyword search as retrieval reads it, from one of two backends: the tantivy index on
+    disk (medcite.index.keyword.KeywordIndex, the embedded default) or the store's own search
+    (medcite.retrieve.sql_keyword.DatabaseKeywordIndex, PostgreSQL). Both score the same
+    analysed terms with the same BM25 and field boosts."""
+
+    # (last passage id, last tombstone) of the store the reader reflects: a reader is reopened
+    # (and the vocabulary rebuilt) when the store's moves on.
+    frontier: tuple[int, int] | None
+
+    def num_docs(self) -> int: ...
+
+    def doc_freq(self, term: str) -> int: ...
+
+    def knows(self, word: str) -> bool: ...
+
+    def search_with_documents(
+        self,
+        text: str,
+        k: int = 10,
+        expansion: str = "",
+        expansion_weight: float = 0.3,
+        extra_terms: Sequence[str] = (),
+    ) -> list[tuple[int, int, float]]: ...
+
+    def has_phrase(self, phrases: Sequence[Sequence[tuple[int, str]]]) -> bool: ...

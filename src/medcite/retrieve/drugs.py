@@ -22,12 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tantivy
-
 from medcite import cache
 from medcite.index.analysis import STOPWORDS, TOKEN_PATTERN, analyze
-from medcite.index.keyword import FIELD_BOOSTS, KeywordIndex
-from medcite.index.updater import keyword_reader
+from medcite.retrieve.base import KeywordReader
+from medcite.retrieve.sql_keyword import open_keyword_reader
 from medcite.retrieve.vocabulary import _easy_words, edit_distance
 
 if TYPE_CHECKING:
@@ -295,27 +293,20 @@ def _phrase(name: str) -> list[tuple[int, str]]:
     return out
 
 
-def index_has_source(index: Callable[[], KeywordIndex]) -> Callable[[Sequence[str]], bool]:
+def index_has_source(index: Callable[[], KeywordReader]) -> Callable[[Sequence[str]], bool]:
     """``has_source`` over the keyword index that ``index()`` returns: one-word names by their
     document frequency, longer ones by a single phrase query (~1 ms)."""
 
     def has_source(names: Sequence[str]) -> bool:
         keyword = index()
-        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        phrases: list[list[tuple[int, str]]] = []
         for name in names:
             phrase = _phrase(name)
             if len(phrase) == 1 and keyword.doc_freq(phrase[0][1]) > 0:
                 return True
             if len(phrase) > 1:
-                words: list[str | tuple[int, str]] = [*phrase]
-                clauses += [
-                    (tantivy.Occur.Should, tantivy.Query.phrase_query(keyword.schema, f, words))
-                    for f in FIELD_BOOSTS
-                ]
-        if not clauses:
-            return False
-        query = tantivy.Query.boolean_query(clauses)
-        return bool(keyword.searcher().search(query, limit=1, count=False).hits)
+                phrases.append(phrase)
+        return bool(phrases) and keyword.has_phrase(phrases)
 
     return has_source
 
@@ -324,15 +315,15 @@ def corpus_has_source(retriever: HybridRetriever) -> Callable[[Sequence[str]], b
     """``has_source`` over the keyword index of ``retriever``'s store. Uses the index the
     retriever opened in its last search (a stale reader misses only documents added since);
     before any search, opens it once here."""
-    opened: list[KeywordIndex] = []
+    opened: list[KeywordReader] = []
 
-    def index() -> KeywordIndex:
+    def index() -> KeywordReader:
         # The retriever's own reader is not refreshed here: its search notices new documents by
         # the reader's frontier, and would miss them if this moved it.
         if retriever._keyword is not None:
             return retriever._keyword
         if not opened:
-            opened.append(keyword_reader(retriever.store, retriever.settings))
+            opened.append(open_keyword_reader(retriever.store, retriever.settings))
         return opened[0]
 
     return index_has_source(index)

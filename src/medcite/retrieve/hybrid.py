@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from medcite.config import Settings
-from medcite.index.keyword import KeywordIndex
-from medcite.index.updater import keyword_reader
-from medcite.retrieve.base import Retrieval
+from medcite.retrieve.base import KeywordReader, Retrieval
 from medcite.retrieve.fusion import diversify, evidence_multiplier, reciprocal_rank_fusion
 from medcite.retrieve.keyword import validate_query
 from medcite.retrieve.query import analyse
+from medcite.retrieve.sql_keyword import open_keyword_reader
 from medcite.retrieve.vocabulary import Vocabulary
-from medcite.store.sqlite import SQLiteStore
+from medcite.store.base import Store
 from medcite.types import Evidence, EvidenceLevel, Intent, Passage
 
 if TYPE_CHECKING:  # numpy and the dense index load only when the store has vectors
@@ -48,16 +47,16 @@ INTENT_BOOST = 1.15
 class HybridRetriever:
     """Holds what is costly to load (the dense matrix, the embedding model, the vocabulary)."""
 
-    store: SQLiteStore
+    store: Store
     settings: Settings
     dense: DenseIndex | None = None
     vocabulary: Vocabulary | None = None
-    _keyword: KeywordIndex | None = field(default=None, init=False)
+    _keyword: KeywordReader | None = field(default=None, init=False)
     # Server threads search at once: one of them at a time swaps the reader and the vocabulary.
     _swap: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
-    def open(cls, store: SQLiteStore, settings: Settings) -> HybridRetriever:
+    def open(cls, store: Store, settings: Settings) -> HybridRetriever:
         dense = None
         # Without the dense extra installed, stored vectors are ignored: keyword only. So are
         # vectors of an earlier embedding model (until `medcite index --dense` replaces them).
@@ -123,11 +122,11 @@ class HybridRetriever:
             if pid in passages and (passages[pid].document_id or 0) in docs
         ]
 
-    def _reader(self) -> KeywordIndex:
+    def _reader(self) -> KeywordReader:
         """The keyword index, reopened after an ingest or ``medcite index`` updated it."""
         with self._swap:
             seen = self._keyword.frontier if self._keyword else None
-            keyword = keyword_reader(self.store, self.settings, self._keyword)
+            keyword = open_keyword_reader(self.store, self.settings, self._keyword)
             if seen is not None and keyword.frontier != seen and self.vocabulary is not None:
                 # New documents arrived since the last search: their topic names join the
                 # vocabulary.

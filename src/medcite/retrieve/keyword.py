@@ -1,4 +1,5 @@
-"""Keyword retrieval: BM25 over the tantivy keyword index, opened read-only.
+"""Keyword retrieval: BM25 over the tantivy keyword index, opened read-only (or the store's own
+BM25 in SQL, for PostgreSQL: medcite.retrieve.sql_keyword).
 
 Returns :class:`~medcite.types.Evidence` (passage + cited document + score).
 :class:`KeywordRetriever` is the second implementation of the retrieval contract
@@ -11,12 +12,12 @@ from dataclasses import dataclass, field
 
 from medcite.config import Settings
 from medcite.errors import QueryError
-from medcite.index.updater import keyword_reader
 from medcite.retrieve.base import Retrieval
 from medcite.retrieve.fusion import diversify
 from medcite.retrieve.query import analyse
+from medcite.retrieve.sql_keyword import open_keyword_reader
 from medcite.retrieve.vocabulary import Vocabulary
-from medcite.store.sqlite import SQLiteStore
+from medcite.store.base import Store
 from medcite.types import Evidence
 
 MAX_QUERY_CHARS = 1000
@@ -36,12 +37,10 @@ def validate_query(query: str) -> str:
     return cleaned
 
 
-def keyword_search(
-    store: SQLiteStore, settings: Settings, query: str, k: int = 10
-) -> list[Evidence]:
+def keyword_search(store: Store, settings: Settings, query: str, k: int = 10) -> list[Evidence]:
     """Top ``k`` passages by BM25, each with its document."""
     query = validate_query(query)
-    index = keyword_reader(store, settings)
+    index = open_keyword_reader(store, settings)
     # Over-fetch, then cap passages per document so one long page cannot fill the list.
     hits = index.search_with_documents(query, k * OVERFETCH)
     ranked = diversify(
@@ -53,7 +52,7 @@ def keyword_search(
     return evidence_for(store, ranked, "bm25")
 
 
-def evidence_for(store: SQLiteStore, hits: list[tuple[int, float]], part: str) -> list[Evidence]:
+def evidence_for(store: Store, hits: list[tuple[int, float]], part: str) -> list[Evidence]:
     """Turn (passage id, score) hits into Evidence, dropping ids the store no longer has."""
     passages = store.get_passages_by_id([pid for pid, _ in hits])
     docs = store.get_documents(
@@ -80,7 +79,7 @@ class KeywordRetriever:
     """BM25 over the keyword index; the query is analysed (intent, focus) but searched as
     written."""
 
-    store: SQLiteStore
+    store: Store
     settings: Settings
     vocabulary: Vocabulary = field(init=False)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from medcite import cache
 from medcite.index.analysis import analyze
-from medcite.store.sqlite import SQLiteStore
+from medcite.store.base import Store
 from medcite.types import Concept
 
 # Words of a question that say what is asked or are politeness, not what it is about, as stems
@@ -280,7 +280,7 @@ def related_places(trees: list[str], others: list[str]) -> bool:
     return any(a == b or below(a, b) or below(b, a) for a in trees for b in others)
 
 
-def _corpus_vocabulary(store: SQLiteStore) -> EntryTable:
+def _corpus_vocabulary(store: Store) -> EntryTable:
     """Name (normalised) -> entry, for the store's topic names and their synonyms."""
     vocabulary: dict[str, _Entry] = {}
     for focus, synonyms in store.topic_names():
@@ -302,7 +302,7 @@ def _corpus_vocabulary(store: SQLiteStore) -> EntryTable:
     return EntryTable.of(vocabulary)
 
 
-def prepare_vocabulary(store: SQLiteStore) -> None:
+def prepare_vocabulary(store: Store) -> None:
     """Build (or confirm) the vocabulary caches after the store changed, so that the next cold
     start opens them instead of building them."""
     Vocabulary(store)
@@ -311,7 +311,7 @@ def prepare_vocabulary(store: SQLiteStore) -> None:
 class Vocabulary:
     """Concept lookup: the MeSH disease vocabulary plus the store's topic names and synonyms."""
 
-    def __init__(self, store: SQLiteStore | None = None) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self.mesh = _mesh_disease_vocabulary()
         self.corpus = EntryTable({}, [])
         # Server threads share a vocabulary: its memo caches are evicted under this lock (the

@@ -7,9 +7,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol, Self, runtime_checkable
 
+from medcite.store.vectors import VectorSource
 from medcite.types import (
+    Answer,
     DocType,
     Document,
     EvidenceLevel,
@@ -111,6 +115,131 @@ class DocumentStore(Protocol):
     def record_error(self, run_id: int | None, path: str, reason: str) -> None: ...
 
     def file_done(self, path: str, fingerprint: str) -> bool: ...
+
+
+class VectorTable(Protocol):
+    """A store's dense vectors of passages (medcite.store.vectors, medcite.store.pg_vectors):
+    what the dense index (medcite.index.dense) builds and loads; values are float16 bytes."""
+
+    def pending(self, model: str) -> int: ...
+
+    def drop_other_models(self, model: str) -> None: ...
+
+    def without_vector(self, model: str, limit: int) -> list[VectorSource]: ...
+
+    def put(self, model: str, vectors: Sequence[tuple[int, bytes]]) -> None: ...
+
+    def state(self, model: str) -> tuple[int, int]: ...
+
+    def all(self, model: str) -> list[tuple[int, object]]: ...
+
+    def delete(self, model: str, passage_ids: Sequence[int]) -> None: ...
+
+
+class Store(DocumentStore, Protocol):
+    """Everything the product asks of a store (ingest, indexes, retrieval, composition, the
+    web app): :class:`~medcite.store.sqlite.SQLiteStore` and
+    :class:`~medcite.store.pg_documents.PostgresStore`, opened by medcite.store.factory.
+    tests/store/test_document_store.py checks both against it."""
+
+    @property
+    def path(self) -> Path:
+        """The SQLite file, or a name for the PostgreSQL database in MEDCITE_HOME: caches
+        derived from the store live beside it."""
+        ...
+
+    @property
+    def readonly(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    # reading
+    def count_passages(self) -> int: ...
+
+    def find_document(self, source: str, source_id: str) -> StoredDocument | None: ...
+
+    def get_documents(
+        self, ids: Sequence[int], *, with_body: bool = True
+    ) -> dict[int, StoredDocument]: ...
+
+    def get_passages_by_id(self, ids: Sequence[int]) -> dict[int, Passage]: ...
+
+    def rank_info(
+        self, passage_ids: Sequence[int]
+    ) -> dict[int, tuple[int, int, int | None, str | None]]: ...
+
+    def content_stamp(self) -> str: ...
+
+    def definition_passage(self, topic: str) -> Passage | None: ...
+
+    def topic_names(self) -> list[tuple[str, list[str]]]: ...
+
+    def document_ids_with_focus(self, focus: str) -> set[int]: ...
+
+    def answer_passages(self, source: str) -> list[tuple[int, str, str, str, str, str, str]]: ...
+
+    # answers
+    def save_answer(self, answer: Answer) -> None: ...
+
+    def get_answer(self, answer_id: str) -> Answer | None: ...
+
+    # ingest bookkeeping
+    def mark_interrupted_runs(self) -> None: ...
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]: ...
+
+    def errors(self, run_id: int) -> list[tuple[str, str]]: ...
+
+    # indexes kept outside the store
+    def index_state(self, name: str) -> IndexState: ...
+
+    def set_index_state(self, state: IndexState, meta: dict[str, Any] | None = None) -> None: ...
+
+    def index_frontier(self) -> tuple[int, int]: ...
+
+    def tombstones_after(self, seq: int) -> list[tuple[int, int]]: ...
+
+    def count_passages_after(self, passage_id: int) -> int: ...
+
+    def iter_index_rows(
+        self, *, after_id: int = 0, until_id: int | None = None, batch: int = 2000
+    ) -> Iterator[IndexRow]: ...
+
+    # dense vectors
+    @property
+    def vectors(self) -> VectorTable: ...
+
+    def has_vectors(self, model: str | None = None) -> bool: ...
+
+    def count_vectors(self, model: str) -> int: ...
+
+    # the review workflow
+    def reviews(self) -> ReviewRepository: ...
+
+
+@runtime_checkable
+class DatabaseKeywords(Protocol):
+    """A store that searches keywords itself (PostgreSQL: BM25 in SQL over postings written
+    with the passages), so no keyword index is kept on disk (medcite.retrieve.sql_keyword)."""
+
+    def keyword_hits(
+        self, weighted_terms: Sequence[tuple[str, float]], k: int = 10
+    ) -> list[tuple[int, int, float]]: ...
+
+    def keyword_doc_freq(self, term: str) -> int: ...
+
+    def keyword_passages(self) -> int: ...
+
+    def keyword_has_phrase(self, phrases: Sequence[Sequence[str]]) -> bool: ...
 
 
 class ReviewRepository(Protocol):

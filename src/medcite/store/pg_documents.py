@@ -17,8 +17,8 @@ import bisect
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from medcite.index.analysis import analyze
 from medcite.index.embed import MODEL_NAME as DEFAULT_MODEL
@@ -34,11 +34,9 @@ from medcite.store.base import (
     passage_from_row,
     passage_rows,
 )
-from medcite.store.review_pg import PostgresReviewRepository, connect
+from medcite.store.pg_reads import PostgresReads, lexeme as _lexeme
+from medcite.store.review_pg import PostgresReviewRepository
 from medcite.types import Passage, StoredDocument, stable_json
-
-if TYPE_CHECKING:
-    import psycopg
 
 Row = dict[str, Any]
 DOCUMENT_LOCK = 0x6D656464  # advisory lock key of document writes ("medd")
@@ -86,10 +84,6 @@ def about_text(title: str, focus: str | None, synonyms: Sequence[str]) -> str:
     return " ; ".join(a for a in (title, focus or "", *synonyms) if a)
 
 
-def _lexeme(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
 def tsvector_literal(fields: Sequence[tuple[str, list[str]]]) -> str:
     """A tsvector in PostgreSQL's input syntax from already analysed terms (no parser, no
     dictionary of PostgreSQL's touches them): positions run on across the fields in order."""
@@ -114,38 +108,13 @@ def _vector_literal(vector: Iterable[float]) -> str:
     return "[" + ",".join(repr(float(x)) for x in vector) + "]"
 
 
-class PostgresStore:
-    """The medcite store in one PostgreSQL database (one connection; callers serialise use)."""
+class PostgresStore(PostgresReads):
+    """The medcite store in one PostgreSQL database, a connection per thread
+    (medcite.store.pg_connections); ``readonly`` connections refuse writes. ``home``: where
+    files derived from it are cached."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.conn: psycopg.Connection[Row] = connect(url)
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
-        return self.conn.execute(sql, tuple(args)).fetchone()
-
-    def _all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        return self.conn.execute(sql, args if isinstance(args, dict) else tuple(args)).fetchall()
-
-    def _count(self, sql: str, args: Sequence[Any] = ()) -> int:
-        row = self._one(sql, args)
-        assert row is not None
-        return int(next(iter(row.values())))
+    def __init__(self, url: str, *, readonly: bool = False, home: Path | None = None) -> None:
+        super().__init__(url, readonly=readonly, home=home)
 
     # -- writing ---------------------------------------------------------------------------
     def write_documents(
@@ -305,8 +274,9 @@ class PostgresStore:
         return [{**r, "args": json.loads(r["args"]), "stats": json.loads(r["stats"])} for r in rows]
 
     def reviews(self) -> PostgresReviewRepository:
-        """The review workflow's tables (medcite.store.review_pg), on this connection."""
-        return PostgresReviewRepository(self.conn)
+        """The review workflow's tables (medcite.store.review_pg), on a connection of their own
+        that lives as long as the store (its callers serialise their use)."""
+        return PostgresReviewRepository(self._shared_connection())
 
     # -- reading ---------------------------------------------------------------------------
     def count_documents(self) -> int:
@@ -473,21 +443,49 @@ class PostgresStore:
                 (TS_RANK_WEIGHTS, tsquery_literal(terms), k),
             )
         elif method == "bm25":
-            rows = self._all(
-                "WITH hits AS (SELECT passage_id, field, term, tf, norm FROM passage_terms"
-                "  WHERE term = ANY(%(terms)s)),"
-                " df AS (SELECT field, term, count(*) AS n FROM hits GROUP BY field, term)"
-                " SELECT h.passage_id, sum((%(boosts)s::float8[])[h.field + 1]"
-                "  * ln(1 + (t.passages - df.n + 0.5)::float8 / (df.n + 0.5))"
-                "  * h.tf * (%(k1)s + 1) / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.norm"
-                "    / (t.tokens::float8 / t.passages)))) AS score"
-                " FROM hits h JOIN df USING (field, term) JOIN keyword_totals t USING (field)"
-                " GROUP BY h.passage_id ORDER BY score DESC, h.passage_id LIMIT %(k)s",
-                {"terms": terms, "boosts": list(FIELD_BOOSTS), "k1": K1, "b": B, "k": k},
-            )
+            return [
+                (pid, score) for pid, _, score in self.keyword_hits([(t, 1.0) for t in terms], k)
+            ]
         else:
             raise ValueError(f"unknown keyword search method {method!r}")
         return [(int(r["passage_id"]), float(r["score"])) for r in rows]
+
+    def keyword_hits(
+        self, weighted_terms: Sequence[tuple[str, float]], k: int = 10
+    ) -> list[tuple[int, int, float]]:
+        """Top ``k`` (passage id, document id, BM25 score) for (index term, weight) pairs, best
+        first, ties by passage id: each term's BM25 (as :meth:`keyword_search`'s) times its
+        weight, summed, as the embedded index scores a query with weaker expansion terms."""
+        weights: dict[str, float] = {}
+        for term, weight in weighted_terms:
+            if term and term not in weights:
+                weights[term] = float(weight)
+        if not weights or k <= 0:
+            return []
+        rows = self._all(
+            "WITH q AS (SELECT * FROM unnest(%(terms)s::text[], %(weights)s::float8[])"
+            "  AS q(term, weight)),"
+            " hits AS (SELECT pt.document_id, pt.passage_id, pt.field, pt.term, pt.tf, pt.norm,"
+            "  q.weight FROM passage_terms pt JOIN q USING (term)),"
+            " df AS (SELECT field, term, count(*) AS n FROM hits GROUP BY field, term)"
+            " SELECT h.passage_id, h.document_id, sum(h.weight"
+            "  * (%(boosts)s::float8[])[h.field + 1]"
+            "  * ln(1 + (t.passages - df.n + 0.5)::float8 / (df.n + 0.5))"
+            "  * h.tf * (%(k1)s + 1) / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.norm"
+            "    / (t.tokens::float8 / t.passages)))) AS score"
+            " FROM hits h JOIN df USING (field, term) JOIN keyword_totals t USING (field)"
+            " GROUP BY h.document_id, h.passage_id ORDER BY score DESC, h.passage_id"
+            " LIMIT %(k)s",
+            {
+                "terms": list(weights),
+                "weights": list(weights.values()),
+                "boosts": list(FIELD_BOOSTS),
+                "k1": K1,
+                "b": B,
+                "k": k,
+            },
+        )
+        return [(int(r["passage_id"]), int(r["document_id"]), float(r["score"])) for r in rows]
 
     def write_vectors(
         self, pairs: Iterable[tuple[int, Iterable[float]]], *, model: str = DEFAULT_MODEL

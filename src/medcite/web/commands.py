@@ -34,9 +34,9 @@ def _table(*headers: str) -> "Table":
 def _review(settings: "Settings") -> "Iterator[ReviewStore]":
     """The review store of ``settings``, closed afterwards."""
     from medcite.review.service import ReviewStore
-    from medcite.store.sqlite import SQLiteStore
+    from medcite.store.factory import open_store
 
-    with SQLiteStore(settings.db_path) as store:
+    with open_store(settings) as store:
         yield ReviewStore(store.reviews(), review_interval_days=settings.review_interval_days)
 
 
@@ -65,14 +65,18 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
         """Serve the web app and the JSON API (OpenAPI at /openapi.json)."""
         import uvicorn
 
+        from medcite.store.factory import store_label
+
         settings = guard(read_settings)
-        if not settings.db_path.exists():
+        if settings.database_url is None and not settings.db_path.exists():
             err().print(
                 "[yellow]warning:[/yellow] no store yet; the server will answer 503 until "
                 "`medcite ingest --default` has run."
             )
         os.environ.setdefault("MEDCITE_HOME", str(settings.home))
-        err().print(f"medcite serving on http://{host}:{port}/ (store {settings.db_path})")
+        err().print(
+            f"medcite serving on http://{host}:{port}/ (store {escape(store_label(settings))})"
+        )
         uvicorn.run(
             "medcite.web.app:create_app",
             factory=True,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from medcite.compose import Composer
 from medcite.config import Settings
@@ -22,6 +22,7 @@ from medcite.index.updater import keyword_index_status
 from medcite.retrieve.hybrid import HybridRetriever, evidence_json
 from medcite.review.editing import drop_items
 from medcite.review.service import ReviewStore
+from medcite.store.factory import open_store
 from medcite.store.sqlite import SQLiteStore
 from medcite.types import Answer, Article, Audience, Passage, User
 from medcite.web.throttle import LoginThrottle
@@ -35,8 +36,9 @@ class ServiceUnavailableError(MedciteError):
 class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._store = SQLiteStore(settings.db_path)
-        self._review_store = SQLiteStore(settings.db_path)
+        # SQLite in MEDCITE_HOME or PostgreSQL at MEDCITE_DATABASE_URL (medcite.store.factory).
+        self._store = open_store(settings)
+        self._review_store = open_store(settings)
         self.review = ReviewStore(
             self._review_store.reviews(),
             review_interval_days=settings.review_interval_days,
@@ -66,7 +68,9 @@ class Engine:
         composer: Composer | None = getattr(self._local, "composer", None)
         if composer is None:
             assert self._retriever is not None
-            composer = self._local.composer = Composer(self._store, self.settings, self._retriever)
+            # compose/ is typed to the SQLite store; both stores keep store.base.Store.
+            store = cast(SQLiteStore, self._store)
+            composer = self._local.composer = Composer(store, self.settings, self._retriever)
         return composer
 
     def counts(self) -> dict[str, Any]:
