@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 import random
 import sqlite3
+import struct
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,50 +19,18 @@ from medcite.index.analysis import analyze
 from medcite.index.keyword import KeywordIndex
 from medcite.ingest.chunking import build_passages
 from medcite.store.base import (
-    DocumentStore,
     FileMark,
-    IndexRow,
     IndexState,
     PreparedDocument,
-    ReviewRepository,
+    Store,
     WriteOutcome,
 )
 from medcite.store.sqlite import SQLiteStore
-from medcite.types import DocType, Document, Passage, Section, StoredDocument
+from medcite.types import Answer, DocType, Document, Intent, Section
 from tests.conftest import fresh_database
 
 if TYPE_CHECKING:
     from medcite.store.pg_documents import PostgresStore
-
-
-class Store(DocumentStore, Protocol):
-    """The DocumentStore protocol and the reads retrieval and the index updater make."""
-
-    def count_passages(self) -> int: ...
-
-    def find_document(self, source: str, source_id: str) -> StoredDocument | None: ...
-
-    def get_documents(
-        self, ids: Sequence[int], *, with_body: bool = True
-    ) -> dict[int, StoredDocument]: ...
-
-    def get_passages_by_id(self, ids: Sequence[int]) -> dict[int, Passage]: ...
-
-    def errors(self, run_id: int) -> list[tuple[str, str]]: ...
-
-    def index_state(self, name: str) -> IndexState: ...
-
-    def set_index_state(self, state: IndexState, meta: dict[str, Any] | None = None) -> None: ...
-
-    def index_frontier(self) -> tuple[int, int]: ...
-
-    def tombstones_after(self, seq: int) -> list[tuple[int, int]]: ...
-
-    def iter_index_rows(
-        self, *, after_id: int = 0, until_id: int | None = None, batch: int = 2000
-    ) -> Iterator[IndexRow]: ...
-
-    def reviews(self) -> ReviewRepository: ...
 
 
 def _postgres_store(admin_url: str) -> Iterator[PostgresStore]:
@@ -287,6 +256,163 @@ def test_passage_ids_are_never_reused(store: Store) -> None:
     store.write_documents([_prepared("a", "Quillan beta.")])
     (after,) = store.iter_passages()
     assert before.id is not None and after.id is not None and after.id > before.id
+
+
+# -- the read path of composition and retrieval ----------------------------------------------
+def _answer(answer_id: str, question: str, follow_up_of: str | None = None) -> Answer:
+    return Answer(
+        id=answer_id,
+        question=question,
+        intent=Intent.CAUSE,
+        follow_up_of=follow_up_of,
+        abstained=follow_up_of is None,
+    )
+
+
+def test_answers_are_kept_and_replaced(store: Store) -> None:
+    assert store.get_answer("nope") is None
+    first = _answer("a1", "What causes zorbitis?")
+    store.save_answer(first)
+    store.save_answer(_answer("a2", "And how is it treated?", follow_up_of="a1"))
+    assert store.get_answer("a1") == first
+    got = store.get_answer("a2")
+    assert got is not None and got.follow_up_of == "a1" and not got.abstained
+    store.save_answer(_answer("a1", "What causes quillan syndrome?"))  # same id: replaced
+    again = store.get_answer("a1")
+    assert again is not None and again.question == "What causes quillan syndrome?"
+
+
+def _qa(source_id: str, focus: str, qtype: str, text: str, **kw: Any) -> PreparedDocument:
+    item = _prepared(source_id, text, focus=focus, heading=f"What is {focus}?", **kw)
+    for i, passage in enumerate(item.passages):
+        passage.meta = {"qid": f"{source_id}-{i}", "qtype": qtype}
+    return item
+
+
+def test_topics_definitions_and_answer_passages(store: Store) -> None:
+    store.write_documents(
+        [
+            _qa("q1", "Quillan syndrome", "information", "Quillan syndrome is a made-up hum."),
+            _qa("q2", "Quillan syndrome", "causes", "Quillan syndrome comes from loose gears."),
+            _qa(
+                "q3",
+                "Quillan syndrome",
+                "information",
+                "Quillan syndrome, a guideline's synthetic definition.",
+                doc_type=DocType.GUIDELINE,
+            ),
+            _prepared("z", "Zorbitis notes.", focus="Zorbitis", synonyms=["Zorb", "ZB"]),
+            _prepared("n", "No topic here."),
+        ]
+    )
+    # The defining opening passage, any case, by evidence level (the larger first), then id.
+    defining = [d for d in ("q1", "q3") if store.find_document("test", d)]
+    docs = [doc for d in defining if (doc := store.find_document("test", d)) is not None]
+    best = max(docs, key=lambda d: (int(d.evidence_level), -d.id))
+    found = store.definition_passage("quillan SYNDROME")
+    assert found is not None and found.document_id == best.id and found.ord == 0
+    assert docs[0].evidence_level != docs[1].evidence_level
+    assert store.definition_passage("Zorbitis") is None  # no "information" passage
+    assert store.definition_passage("Drovax") is None
+    assert sorted(store.topic_names()) == [
+        ("Quillan syndrome", []),
+        ("Zorbitis", ["Zorb", "ZB"]),
+    ]
+    ids = {d: doc.id for d in ("q1", "q2", "q3") if (doc := store.find_document("test", d))}
+    assert store.document_ids_with_focus("Quillan syndrome") == set(ids.values())
+    assert store.document_ids_with_focus("quillan syndrome") == set()  # exact, as SQLite's
+    rows = store.answer_passages("test")
+    assert [(r[0], r[1], r[2], r[4], r[5]) for r in rows] == [
+        (ids["q1"], "q1", "Quillan syndrome", "q1-0", "information"),
+        (ids["q2"], "q2", "Quillan syndrome", "q2-0", "causes"),
+        (ids["q3"], "q3", "Quillan syndrome", "q3-0", "information"),
+    ]
+    assert rows[0][3] == "What is Quillan syndrome?" and rows[1][6].endswith("loose gears.")
+    assert store.answer_passages("other") == []
+
+
+def test_rank_info_of_passages(store: Store) -> None:
+    store.write_documents(
+        [
+            _qa("q", "Quillan syndrome", "symptoms", "Quillan syndrome hums.", year=2021),
+            _prepared("g", "Zorbitis guideline.", doc_type=DocType.GUIDELINE),
+        ]
+    )
+    q, g = store.find_document("test", "q"), store.find_document("test", "g")
+    assert q is not None and g is not None
+    (pq,), (pg_,) = store.get_passages(q.id), store.get_passages(g.id)
+    assert pq.id is not None and pg_.id is not None
+    info = store.rank_info([pq.id, pg_.id, 999_999])
+    assert info == {
+        pq.id: (q.id, int(q.evidence_level), 2021, "symptoms"),
+        pg_.id: (g.id, int(g.evidence_level), None, None),
+    }
+    assert store.rank_info([]) == {}
+
+
+def test_content_stamp_moves_with_the_documents(store: Store) -> None:
+    empty = store.content_stamp()
+    store.write_documents([_prepared("a", "Zorbitis alpha.")])
+    added = store.content_stamp()
+    assert added != empty
+    store.write_documents([_prepared("a", "Zorbitis alpha.")])  # unchanged
+    assert store.content_stamp() == added
+    store.write_documents([_prepared("a", "Zorbitis beta.")])  # passages replaced
+    changed = store.content_stamp()
+    assert changed not in (empty, added)
+    # Applied tombstones are pruned: the stamp does not move back.
+    last = store.index_frontier()
+    store.set_index_state(IndexState("keyword", last[0], last[1], 1))
+    assert store.content_stamp() == changed
+
+
+def test_interrupted_runs_are_marked(store: Store) -> None:
+    left = store.start_run({"what": "killed"})
+    done = store.start_run({"what": "finished"})
+    store.finish_run(done, "completed", {})
+    store.mark_interrupted_runs()
+    status = {r["id"]: r["status"] for r in store.runs()}
+    assert status == {left: "interrupted", done: "completed"}
+
+
+def test_vectors_table(store: Store) -> None:
+    store.write_documents([_prepared(f"v{i}", f"Synthetic vector passage {i}.") for i in range(3)])
+    pids = sorted(p.id for p in store.iter_passages() if p.id is not None)
+    vectors = store.vectors
+    model = "synthetic-model"
+    assert not store.has_vectors() and vectors.pending(model) == 3
+    rng = random.Random(5)
+    blobs = {
+        pid: struct.pack("<384e", *_unit([rng.gauss(0, 1) for _ in range(384)])) for pid in pids
+    }
+    vectors.put(model, [(pid, blobs[pid]) for pid in pids[:2]])
+    vectors.put("older-model", [(pids[2], blobs[pids[2]])])
+    assert store.has_vectors() and store.has_vectors(model) and not store.has_vectors("x")
+    assert store.count_vectors(model) == 2 and vectors.pending(model) == 1
+    assert [r.passage_id for r in vectors.without_vector(model, 10)] == [pids[2]]
+    assert vectors.state(model) == (2, pids[1])
+    assert vectors.all(model) == [(pid, blobs[pid]) for pid in pids[:2]]  # float16 kept exactly
+    vectors.drop_other_models(model)
+    assert not store.has_vectors("older-model")
+    vectors.delete(model, [pids[0]])
+    assert vectors.state(model) == (1, pids[1]) and vectors.pending(model) == 2
+
+
+def test_a_read_only_store_refuses_writes(store: Store, tmp_path: Path) -> None:
+    from medcite.store.pg_documents import PostgresStore
+
+    store.write_documents([_prepared("a", "Zorbitis alpha.")])
+    if isinstance(store, SQLiteStore):
+        reader: Store = SQLiteStore.for_reading(store.path)
+    else:
+        assert isinstance(store, PostgresStore)
+        reader = PostgresStore(store.url, readonly=True, home=tmp_path)
+    with reader:
+        assert reader.readonly and reader.count_documents() == 1
+        assert reader.content_stamp() == store.content_stamp()
+        with pytest.raises(Exception, match=r"(?i)read.?only"):
+            reader.write_documents([_prepared("b", "Quillan beta.")])
+    assert store.count_documents() == 1
 
 
 # -- PostgreSQL's own search ----------------------------------------------------------------
