@@ -13,9 +13,7 @@ Needs the ``postgres`` extra (psycopg).
 
 from __future__ import annotations
 
-import bisect
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +32,12 @@ from medcite.store.base import (
     passage_from_row,
     passage_rows,
 )
+from medcite.store.pg_bulk import (
+    about_text,
+    allocate_ids,
+    copy_passages,
+    write_batch,
+)
 from medcite.store.pg_reads import PostgresReads, lexeme as _lexeme
 from medcite.store.review_pg import PostgresReviewRepository
 from medcite.types import Passage, StoredDocument, stable_json
@@ -45,58 +49,13 @@ K1, B = 1.2, 0.75
 FIELDS = ("text", "section", "about")
 FIELD_BOOSTS = (1.0, 0.6, 0.8)
 # ts_rank_cd weights {D, C, B, A}: section is C, about B, text A (D unused): the same boosts.
-_TSV_WEIGHTS = {"text": "A", "section": "C", "about": "B"}
 TS_RANK_WEIGHTS = [0.0, 0.6, 0.8, 1.0]
-_TSV_MAX_POSITION = 16383  # PostgreSQL's limits: positions clamp here, 256 kept per lexeme
-_TSV_MAX_PER_LEXEME = 256
 
 _DOC_COLUMNS = (
     "id, source, source_id, title, url, doc_type, evidence_level, year, organisation, journal, "
     "licence, language, focus, synonyms, mesh_terms, cuis, meta, body, content_hash"
 )
 _PASSAGE_COLUMNS = "id, document_id, ord, section, text, char_start, char_end, meta"
-
-
-def _fieldnorm_table() -> list[int]:
-    """The 256 field lengths tantivy can store (Lucene's SmallFloat: exact below 24, then three
-    mantissa bits); a length is stored as the largest of these not above it."""
-    table = []
-    for code in range(256):
-        if code < 24:
-            table.append(code)
-            continue
-        rest = code - 24
-        bits, shift = rest & 0b111, rest >> 3
-        table.append(24 + (bits if shift == 0 else (bits | 8) << (shift - 1)))
-    return table
-
-
-_FIELDNORMS = _fieldnorm_table()
-
-
-def fieldnorm(length: int) -> int:
-    """``length`` as tantivy's BM25 sees it."""
-    return _FIELDNORMS[bisect.bisect_right(_FIELDNORMS, length) - 1]
-
-
-def about_text(title: str, focus: str | None, synonyms: Sequence[str]) -> str:
-    """What a passage's document is about (the keyword index's "about" field)."""
-    return " ; ".join(a for a in (title, focus or "", *synonyms) if a)
-
-
-def tsvector_literal(fields: Sequence[tuple[str, list[str]]]) -> str:
-    """A tsvector in PostgreSQL's input syntax from already analysed terms (no parser, no
-    dictionary of PostgreSQL's touches them): positions run on across the fields in order."""
-    positions: dict[str, list[str]] = {}
-    at = 0
-    for name, terms in fields:
-        weight = _TSV_WEIGHTS[name]
-        for term in terms:
-            at = min(at + 1, _TSV_MAX_POSITION)
-            kept = positions.setdefault(term, [])
-            if len(kept) < _TSV_MAX_PER_LEXEME:
-                kept.append(f"{at}{weight}")
-    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
 def tsquery_literal(terms: Sequence[str]) -> str:
@@ -125,11 +84,10 @@ class PostgresStore(PostgresReads):
         done_file: FileMark | None = None,
     ) -> list[WriteOutcome]:
         """Write a batch atomically; ``done_file`` marks the file it completes, in the same transaction."""
-        outcomes: list[WriteOutcome] = []
         with self.conn.transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (DOCUMENT_LOCK,))
-            for item in items:
-                outcomes.append(self._write_one(item, run_id))
+            # New documents by COPY, a few statements for the batch (medcite.store.pg_bulk).
+            outcomes = write_batch(self.conn, items, run_id, self._write_one)
             if done_file is not None:
                 self.conn.execute(
                     "INSERT INTO ingest_files(path, fingerprint, format, documents, run_id) "
@@ -195,45 +153,14 @@ class PostgresStore(PostgresReads):
         return outcome
 
     def _insert_passages(self, document_id: int, passages: Sequence[Passage], about: str) -> None:
-        if not passages:
-            return
-        rows = passage_rows(document_id, passages)
-        columns = [list(col) for col in zip(*(r[1:] for r in rows), strict=True)]
-        inserted = self._all(
-            "INSERT INTO passages(document_id, ord, section, text, char_start, char_end, meta) "
-            "SELECT %s, * FROM unnest(%s::int[], %s::text[], %s::text[], %s::int[], %s::int[], "
-            "%s::text[]) RETURNING id, ord",
-            (document_id, *columns),
-        )
-        ids = {int(r["ord"]): int(r["id"]) for r in inserted}
-        about_terms = analyze(about)
-        keywords: list[tuple[Any, ...]] = []
-        postings: list[tuple[Any, ...]] = []
-        for p in passages:
-            pid = ids[p.ord]
-            fields = [
-                ("text", analyze(p.text)),
-                ("section", analyze(p.section or "")),
-                ("about", about_terms),
-            ]
-            for number, (_, terms) in enumerate(fields):
-                norm = fieldnorm(len(terms))
-                for term, tf in Counter(terms).items():
-                    postings.append((document_id, pid, number, term, tf, norm))
-            lengths = [len(terms) for _, terms in fields]
-            keywords.append((document_id, pid, *lengths, tsvector_literal(fields)))
-        with self.conn.cursor() as cur:
-            with cur.copy(
-                "COPY passage_keywords(document_id, passage_id, text_len, section_len, about_len,"
-                " tsv) FROM STDIN"
-            ) as copy:
-                for kw in keywords:
-                    copy.write_row(kw)
-            with cur.copy(
-                "COPY passage_terms(document_id, passage_id, field, term, tf, norm) FROM STDIN"
-            ) as copy:
-                for posting in postings:
-                    copy.write_row(posting)
+        ids = allocate_ids(self.conn, "passages", len(passages))
+        rows = [
+            (pid, did, ord_, section, text, start, end, meta)
+            for pid, (did, ord_, section, text, start, end, meta) in zip(
+                ids, passage_rows(document_id, passages), strict=True
+            )
+        ]
+        copy_passages(self.conn, rows, {document_id: analyze(about)})
 
     # -- ingest bookkeeping ----------------------------------------------------------------
     def start_run(self, args: dict[str, Any]) -> int:
