@@ -15,6 +15,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -25,7 +26,8 @@ from medcite.types import DocType
 
 
 class RichIngestProgress:
-    """One bar per source (files done / total) with a running document count.
+    """One bar per source (files done / total) with a running document count, the rate of
+    documents per second and the time left (estimated from the units done so far).
 
     When stderr is not a terminal (CI logs), prints one line per finished source instead.
     """
@@ -40,6 +42,7 @@ class RichIngestProgress:
             MofNCompleteColumn(),
             TextColumn("{task.fields[unit]:<8} {task.fields[extra]}"),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=console,
             transient=False,
         )
@@ -63,7 +66,11 @@ class RichIngestProgress:
 
     def advance(self, label: str, *, files: int = 0, documents: int = 0) -> None:
         self.docs[label] += documents
-        extra = f"{self.docs[label]:>7,} docs" if self.docs[label] else ""
+        extra = ""
+        if self.docs[label]:
+            elapsed = self.progress.tasks[self.tasks[label]].elapsed or 0.0
+            rate = f" {self.docs[label] / elapsed:,.0f}/s" if elapsed > 1 else ""
+            extra = f"{self.docs[label]:>7,} docs{rate}"
         self.progress.update(self.tasks[label], advance=files, extra=extra)
 
     def end_job(self, label: str) -> None:

@@ -58,6 +58,8 @@ PLAN: dict[str, TablePlan] = {
     # to or from a sharded or reference table (so the coordinator need not join the metadata).
     "schema_migrations": LOCAL,
     "index_state": LOCAL,
+    # Where `medcite migrate` copied the database from: one row, written by the coordinator.
+    "migrated_from": LOCAL,
     # Composed answers: keyed by their own id, a foreign key to themselves only, read by id.
     "answers": LOCAL,
     "passage_tombstones": LOCAL,
