@@ -27,7 +27,7 @@ from defusedxml import ElementTree as SafeET
 from medcite.errors import MalformedInputError
 from medcite.ingest.base import LoadItem, LoadOptions, RecordError
 from medcite.ingest.text import squash
-from medcite.ingest.xmlutil import root_tag, text_of, xml_errors
+from medcite.ingest.xmlutil import open_binary, root_tag, text_of, xml_errors
 from medcite.types import DocType, Document, Section
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
@@ -173,14 +173,14 @@ def _article_ids(id_list: ET.Element | None) -> dict[str, str]:
 class PubMedXMLLoader:
     format: ClassVar[str] = "pubmed"
     description: ClassVar[str] = "PubMed/MEDLINE citation XML (baseline, updates, efetch output)"
-    extensions: ClassVar[tuple[str, ...]] = (".xml",)
+    extensions: ClassVar[tuple[str, ...]] = (".xml",)  # and .xml.gz (medcite.ingest.formats)
     limit_file_size: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: str) -> bool:
         return root_tag(head) in (*_SET_ROOTS, "PubmedArticle", "PubmedBookArticle")
 
     def load(self, path: Path, options: LoadOptions) -> Iterator[LoadItem]:
-        with xml_errors(), path.open("rb") as fh:
+        with xml_errors(), open_binary(path) as fh:  # baseline files come gzipped
             yield from self._stream(path, fh, options)
 
     def _stream(self, path: Path, fh: BinaryIO, options: LoadOptions) -> Iterator[LoadItem]:

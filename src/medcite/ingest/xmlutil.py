@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -24,6 +26,25 @@ def xml_errors() -> Iterator[None]:
         raise MalformedInputError(f"unsafe XML refused: {exc}") from exc
     except OSError as exc:
         raise MalformedInputError(f"cannot read file: {exc}") from exc
+    except EOFError as exc:  # a gzip file cut short (an interrupted download)
+        raise MalformedInputError(f"truncated gzip file: {exc}") from exc
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether ``path`` is gzip-compressed (by its first bytes, whatever its name)."""
+    with path.open("rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """``path`` for reading, decompressed on the fly when it is gzip (PubMed baseline files
+    are ``.xml.gz``)."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")
+    return path.open("rb")
 
 
 def parse_xml(path: Path) -> ET.Element:
