@@ -43,7 +43,7 @@ def open_binary(path: Path) -> BinaryIO:
     """``path`` for reading, decompressed on the fly when it is gzip (PubMed baseline files
     are ``.xml.gz``)."""
     if is_gzip(path):
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a binary file object
     return path.open("rb")
 
 
