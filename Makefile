@@ -14,7 +14,10 @@ CHROMIUM := /usr/bin/chromium
 CLIENTS  ?= 50
 DURATION ?= 15
 
-.PHONY: demo test lint bench loadtest browser clean venv wheel-check train
+# `make bench-scale`: synthetic passages into PostgreSQL and SQLite + tantivy (the issue's 1M target).
+PASSAGES ?= 1000000
+
+.PHONY: demo test lint bench bench-scale loadtest browser clean venv wheel-check train
 
 $(BIN)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +57,10 @@ train: $(BIN)/.installed-test
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python scripts/bench.py --out docs/benchmarks.md
+
+# Optional, long (1M passages: about an hour on 2 cores): needs the postgres extra.
+bench-scale: $(BIN)/.installed-test
+	$(BIN)/python scripts/bench_scale.py --passages $(PASSAGES) --out docs/benchmarks.md
 
 # `medcite serve` under CLIENTS concurrent clients for DURATION seconds, on loopback, against the
 # store in MEDCITE_HOME (ingested first if empty).
