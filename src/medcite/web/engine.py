@@ -73,7 +73,8 @@ class Engine:
     @property
     def review(self) -> ReviewStore:
         """The review workflow, on a connection of its own (reopened after a fork)."""
-        return self._review or self._open_review()
+        review = self._review
+        return review if review is not None else self._open_review()
 
     # -- readiness -------------------------------------------------------------------------
     def load(self) -> bool:
