@@ -9,7 +9,8 @@ process), moves every object it made into the garbage collector's permanent gene
 (``gc.freeze()``: a collection in a worker would otherwise write to every object's header and
 copy every page), binds the listening socket and forks. The workers share those pages copy on
 write and open their own connections on first use; only what a worker writes (its requests,
-its caches) is its own.
+its caches) is its own. On Linux each worker listens on a socket of its own on the same port
+(SO_REUSEPORT), so the kernel spreads connections evenly among them.
 
 The parent only supervises: SIGTERM or SIGINT is passed to the workers, which finish their
 requests and stop; a worker that dies is replaced (the replacement forks from the same loaded
@@ -53,23 +54,48 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     return bool(mallopt(-8, arenas))  # M_ARENA_MAX
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket the workers share (the kernel spreads connections among them)."""
+def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A listening socket on ``host:port``. ``reuse_port``: one of a group (SO_REUSEPORT), each
+    worker listening on its own, among which the kernel spreads new connections evenly."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
 
-def _run_worker(settings: Settings, engine: object, sock: socket.socket, log_level: str) -> None:
-    """In the forked child: serve on ``sock`` until told to stop; never returns."""
+def _reserve(host: str, port: int) -> tuple[socket.socket, bool]:
+    """The socket the parent holds: with SO_REUSEPORT (Linux), bound but not listening (it only
+    keeps the port, and makes a taken port an error here, before forking); otherwise the one
+    listening socket the workers share, whose connections go to whichever worker accepts first
+    (unevenly: one worker tends to win them while both are idle)."""
+    if hasattr(socket, "SO_REUSEPORT") and sys.platform.startswith("linux"):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        return sock, True
+    return bind(host, port), False
+
+
+def _run_worker(
+    settings: Settings, engine: object, sock: socket.socket, own_socket: bool, log_level: str
+) -> None:
+    """In the forked child: serve until told to stop, on a socket of its own in ``sock``'s
+    SO_REUSEPORT group when ``own_socket``, else on ``sock``; never returns."""
     status = 0
     try:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_DFL)
+        if own_socket:
+            host, port = sock.getsockname()[:2]
+            sock.close()
+            sock = bind(host, port, reuse_port=True)
         import uvicorn
 
         from medcite.web.app import create_app
@@ -99,7 +125,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, log_level: str
     engine = Engine(settings)
     engine.warm()
     engine.release_connections()
-    sock = bind(host, port)
+    sock, own_sockets = _reserve(host, port)
     gc.collect()
     gc.freeze()  # what is loaded now stays shared: no collection in a worker touches it
     print(
@@ -117,7 +143,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, log_level: str
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _run_worker(settings, engine, sock, log_level)
+            _run_worker(settings, engine, sock, own_sockets, log_level)
         children[pid] = time.monotonic()
 
     def stop(signum: int, frame: FrameType | None) -> None:
