@@ -62,11 +62,15 @@ bench: $(BIN)/.installed-test
 bench-scale: $(BIN)/.installed-test
 	$(BIN)/python scripts/bench_scale.py --passages $(PASSAGES) --out docs/benchmarks.md
 
-# `medcite serve` under CLIENTS concurrent clients for DURATION seconds, on loopback, against the
-# store in MEDCITE_HOME (ingested first if empty).
+# `medcite serve` under CLIENTS concurrent clients for DURATION seconds, on loopback, 1 and 2
+# workers, against the machine's limit measured in the same run (scripts/loadtest_matrix.py):
+# SQLite (the store in MEDCITE_HOME) and, when LOADTEST_DATABASE_URL names a PostgreSQL database
+# (`medcite db start --json` gives one), PostgreSQL beside it. Each is ingested first if empty.
+LOADTEST_DATABASE_URL ?=
 loadtest: $(BIN)/.installed-test
-	$(BIN)/medcite ingest --default --if-empty
-	$(BIN)/python scripts/loadtest.py --clients $(CLIENTS) --duration $(DURATION)
+	env -u MEDCITE_DATABASE_URL $(BIN)/medcite ingest --default --if-empty
+	$(if $(LOADTEST_DATABASE_URL),MEDCITE_DATABASE_URL='$(LOADTEST_DATABASE_URL)' $(BIN)/medcite ingest --default --if-empty)
+	env -u MEDCITE_DATABASE_URL $(BIN)/python scripts/loadtest_matrix.py --clients $(CLIENTS) --duration $(DURATION) $(if $(LOADTEST_DATABASE_URL),--database-url '$(LOADTEST_DATABASE_URL)')
 
 # Debian's chromium for the browser tests, installed with apt-get when missing (as root, or through
 # sudo). Where that cannot be done the browser tests skip, with a warning here; under CI (CI=true)

@@ -105,6 +105,25 @@ class Settings(BaseModel):
             "(`pip install 'medcite[postgres]'`); see docs/scale-out.md."
         ),
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description=(
+            "PostgreSQL: the most connections one process holds (a pool; each request of "
+            "`medcite serve` borrows one for its length). A server process with more requests "
+            "at once than this makes the extra ones wait; `medcite serve --workers N` holds up "
+            "to N times this, which the database's max_connections must allow."
+        ),
+    )
+    database_pool_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "PostgreSQL: seconds a request waits for a free pooled connection before it fails "
+            "with a store error."
+        ),
+    )
     ingest_batch_size: int = Field(
         default=200,
         ge=1,
@@ -213,6 +232,17 @@ class Settings(BaseModel):
         description=(
             "`medcite serve`: mark session cookies Secure (sent over HTTPS only). Turn on when "
             "serving behind TLS."
+        ),
+    )
+    server_threads: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description=(
+            "`medcite serve`: threads per worker process that answer requests at once (each "
+            "keeps its own composer and store connection, about 8 MiB). Further requests wait "
+            "their turn, first come first served. Answering is mostly Python, so more threads "
+            "than a few per core add memory and tail latency, not throughput."
         ),
     )
     max_request_bytes: int = Field(

@@ -87,11 +87,13 @@ class LiveServer:
     log: Path
 
 
-def start_server(home: Path, log: Path, **env: str) -> LiveServer:
+def start_server(home: Path, log: Path, *args: str, **env: str) -> LiveServer:
+    """`medcite serve` on a free loopback port, with ``args`` (``--workers 2``) and ``env``."""
     port = free_port()
     environ = {**os.environ, "MEDCITE_HOME": str(home), **env}
     environ.pop("MEDCITE_MIRROR", None)
     cmd = [sys.executable, "-m", "medcite", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += args
     handle = log.open("wb")
     process = subprocess.Popen(cmd, env=environ, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -153,6 +153,10 @@ class Store(DocumentStore, Protocol):
 
     def close(self) -> None: ...
 
+    def close_connections(self) -> None:
+        """Close every connection, the store staying usable (fresh ones on next use)."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(

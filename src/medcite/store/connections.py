@@ -55,8 +55,9 @@ class ThreadConnections:
             conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
-    def close(self) -> None:
-        self._closed = True
+    def close(self, *, final: bool = True) -> None:
+        """Close every thread's connection; unless ``final``, threads open fresh ones on use."""
+        self._closed = self._closed or final
         with self._lock:
             connections = list(self._open)
             self._open.clear()

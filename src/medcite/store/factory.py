@@ -64,7 +64,13 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
         )
     from medcite.store.pg_documents import PostgresStore
 
-    return PostgresStore(url, readonly=read_only, home=settings.home)
+    return PostgresStore(
+        url,
+        readonly=read_only,
+        home=settings.home,
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout,
+    )
 
 
 def store_label(settings: Settings) -> str:

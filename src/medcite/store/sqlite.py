@@ -96,6 +96,11 @@ class SQLiteStore:
         """Close every thread's connection."""
         self._connections.close()
 
+    def close_connections(self) -> None:
+        """Close every thread's connection, the store staying usable (each thread opens a
+        fresh one on next use): before a server forks its workers, which must not share them."""
+        self._connections.close(final=False)
+
     def __enter__(self) -> SQLiteStore:
         return self
 

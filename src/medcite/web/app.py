@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run in anyio's thread pool (40 threads by default): bounded, so memory
+        # (a composer and a connection per thread) is, and waiting requests queue in order.
+        to_thread.current_default_thread_limiter().total_tokens = engine.settings.server_threads
         if not engine.load():
             log.warning("the store is empty: run `medcite ingest --default`; /readyz says 503")
         yield

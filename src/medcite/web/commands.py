@@ -58,7 +58,12 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
         workers: Annotated[
-            int, typer.Option(help="Worker processes (each loads its own index).", min=1)
+            int,
+            typer.Option(
+                help="Worker processes. More than one: the store's vocabularies and indexes "
+                "are loaded once and the workers forked from it share them (docs/scale-out.md).",
+                min=1,
+            ),
         ] = 1,
         log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     ) -> None:
@@ -77,6 +82,11 @@ def register(app: typer.Typer, guard: Guard[Any], print_json: PrintJson) -> None
         err().print(
             f"medcite serving on http://{host}:{port}/ (store {escape(store_label(settings))})"
         )
+        from medcite.web import prefork
+
+        prefork.limit_malloc_arenas()  # before any thread: flat memory under load
+        if workers > 1:
+            raise typer.Exit(prefork.serve(settings, host, port, workers, log_level))
         uvicorn.run(
             "medcite.web.app:create_app",
             factory=True,
