@@ -5,7 +5,9 @@ passages, about twice medcite's length), `order` and `zeroshot` (the top 20 pass
 sentences in retrieval order, or ranked by MiniLM cosine with the question, cut to medcite's
 length for that question). Each answer is judged by the MiniLM judge and again by the lexical
 judge (the MiniLM judge shares its model with `zeroshot`). Questions are split by number: odd
-ones are for tuning, even ones for reporting; MedicationQA's 101-666 were never used to tune.
+ones are for tuning, even ones for reporting (a MedLFQA LiveQA question by its TREC twin's
+number, so that both LiveQA sets tune and report on the same questions); MedicationQA's 101-666
+were never used to tune.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ from medcite.store.sqlite import SQLiteStore
 SYSTEMS = ["medcite", "top5", "order", "zeroshot", "gated"]
 # (dataset, folder under bench/, splits: (label, parity, numbers))
 SETS: list[tuple[str, str, list[tuple[str, str, tuple[int, int] | None]]]] = [
-    ("medlfqa-liveqa", "medlfqa", [("odd: tune", "odd", None), ("even: report", "even", None)]),
+    (
+        "medlfqa-liveqa",
+        "medlfqa",
+        [("TREC-odd: tune", "odd", None), ("TREC-even: report", "even", None)],
+    ),
     (
         "medlfqa-medication",
         "medlfqa",

@@ -13,6 +13,7 @@ from medcite.eval.answers import (
     answered_questions,
     build_systems,
     evaluate_answers,
+    load_answer_dataset,
     question_number,
     select_questions,
 )
@@ -26,7 +27,7 @@ from medcite.eval.baselines import (
 from medcite.eval.keyfacts import lexical_judge
 from medcite.store.sqlite import SQLiteStore
 from tests.conftest import ingest_folder
-from tests.eval.test_answers import _write_corpus
+from tests.eval.test_answers import BENCH, _write_corpus
 
 
 def test_cut_to_budget_takes_whole_sentences_until_the_words_are_reached() -> None:
@@ -86,6 +87,21 @@ def test_questions_are_split_by_their_number() -> None:
     assert [q.qid for q in select_questions(trec, split="even")] == ["TQ2"]
     with pytest.raises(MedciteError, match="unknown split"):
         select_questions(lfqa, split="first")
+
+
+def test_a_question_is_on_one_side_wherever_it_is_asked() -> None:
+    # A MedLFQA LiveQA question takes its TREC twin's half (split_number); a question asked
+    # twice in a set is reported under both numbers.
+    twin = AnswerQuestion("0", "Why is zorblax fever purple?", ["f"], split_number=8)
+    repeated = [
+        AnswerQuestion("2", "how much snorfle syrup", ["f"]),  # number 3: odd
+        AnswerQuestion("3", "How much  snorfle syrup", ["g"]),  # number 4: even, same text
+        AnswerQuestion("4", "is glimmer pox itchy", ["f"]),  # number 5: odd
+    ]
+    questions = [twin, *repeated]
+    assert [q.qid for q in select_questions(questions, split="odd")] == ["4"]
+    assert [q.qid for q in select_questions(questions, split="even")] == ["0", "2", "3"]
+    assert load_answer_dataset("medlfqa-liveqa", BENCH / "medlfqa")[0].split_number is None
 
 
 def test_the_lexical_judge_counts_words_not_meaning() -> None:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medcite.cli import app
-from medcite.eval.answers import BenchmarkDataError
+from medcite.eval.answers import BenchmarkDataError, question_key, trec_numbers
 from medcite.eval.subject import (
     FIELDS,
     LABELS,
@@ -19,11 +19,14 @@ from medcite.eval.subject import (
     LabelledQuestion,
     Shown,
     SubjectLabel,
+    check_questions,
     labelled_questions,
     load_subject_labels,
+    report_questions,
     subject_report,
     unlabelled_rows,
 )
+from medcite.learn.subject import TRAINING_LABELS as TUNING_LABELS
 
 BENCH = Path(__file__).parent.parent / "fixtures/bench"
 LABELS_PATH = Path(__file__).parents[2] / "src/medcite/eval/data/subject_labels.jsonl"
@@ -38,7 +41,14 @@ def test_labels_file_parses_and_covers_the_report_halves() -> None:
     questions = {(lb.set, lb.number) for lb in labels}
     assert len(questions) >= 40
     assert {lb.set for lb in labels} == set(SETS)
-    assert all(lb.number % 2 == 0 for lb in labels)  # the report halves, never tuned on
+    # The report halves, never tuned on: even numbers, MedLFQA LiveQA by its TREC twin's, and
+    # a question asked twice in a set is reported under both numbers.
+    twins = trec_numbers()
+    even_texts = {lb.question for lb in labels if lb.number % 2 == 0}
+    for lb in labels:
+        number = twins[question_key(lb.question)] if lb.set == "medlfqa-liveqa" else lb.number
+        # (MedicationQA's repeated questions are checked against the real set below.)
+        assert number % 2 == 0 or lb.question in even_texts or lb.set == "medlfqa-medication"
     assert all(lb.number <= 100 for lb in labels if lb.set == "medlfqa-medication")
     assert {lb.label for lb in labels} == set(LABELS)
     keys = Counter((lb.set, lb.number, lb.statement) for lb in labels)
@@ -65,6 +75,19 @@ def test_a_bad_label_is_refused(tmp_path: Path) -> None:
     path.write_text('{"set": "medlfqa-liveqa"}\n')
     with pytest.raises(BenchmarkDataError, match="not a label row"):
         load_subject_labels(path)
+
+
+def test_labelled_questions_are_report_half_questions_of_the_real_sets(
+    medlfqa_folder: Path,
+) -> None:
+    bench = medlfqa_folder.parent
+    labels = load_subject_labels()
+    check_questions(labelled_questions(labels), bench)  # raises for a tuning-half question
+    report = {q.question for q in report_questions(bench)}
+    tuning = [json.loads(line) for line in TUNING_LABELS.read_text("utf-8").splitlines() if line]
+    # No question the subject model is trained on is asked in a report half (the LiveQA sets
+    # share their questions).
+    assert tuning and not [r for r in tuning if r["question"] in report]
 
 
 # --- rates on synthetic labels ---------------------------------------------------------------
@@ -104,27 +127,42 @@ def test_rates_over_the_labelled_statements_shown() -> None:
         return SHOWN[question]
 
     report = subject_report(answer, SYNTHETIC, scorer="toy")
-    assert asked == [ZQ, QQ]  # the question shared by set-a and set-c is asked once
-    assert report.questions == 3
-    # set-a: 4 distinct (3 labelled, 1 new); set-b: 1; set-c: 4 distinct, 1 labelled.
-    assert report.shown == 9
-    assert report.counts == {"answers": 3, "on_subject": 1, "off_subject": 1}
-    assert report.labelled == 5
-    assert report.rate("off_subject") == pytest.approx(1 / 5)
-    assert report.rate("answers") == pytest.approx(3 / 5)
+    # The question shared by set-a and set-c is asked and counted once, under set-a.
+    assert asked == [ZQ, QQ]
+    assert report.questions == 2
+    # set-a: 4 distinct (3 labelled, 1 new); set-b: 1.
+    assert report.shown == 5
+    assert report.counts == {"answers": 2, "on_subject": 1, "off_subject": 1}
+    assert report.labelled == 4
+    assert report.rate("off_subject") == pytest.approx(1 / 4)
+    assert report.rate("answers") == pytest.approx(2 / 4)
     assert report.by_set["set-a"] == {
         "answers": 1,
         "on_subject": 1,
         "off_subject": 1,
         "unlabelled": 1,
     }
-    assert report.by_set["set-c"] == {"answers": 1, "unlabelled": 3}
+    assert "set-c" not in report.by_set
     new = [(r["set"], r["statement"]) for r in report.unlabelled]
-    assert ("set-a", "A new sentence no one labelled.") in new and len(new) == 4
+    assert new == [("set-a", "A new sentence no one labelled.")]
     out = report.to_dict()
-    assert out["off_subject_rate"] == 0.2 and out["answers_rate"] == 0.6
-    assert out["counts"] == {"answers": 3, "on_subject": 1, "off_subject": 1}
-    assert out["unlabelled"] == 4
+    assert out["off_subject_rate"] == 0.25 and out["answers_rate"] == 0.5
+    assert out["counts"] == {"answers": 2, "on_subject": 1, "off_subject": 1}
+    assert out["unlabelled"] == 1
+
+
+def test_a_label_given_under_one_set_applies_to_the_same_question_in_another() -> None:
+    labels = [
+        _label("set-c", 6, ZQ, "Zorblax fever is a made-up fever.", "on_subject"),
+        _label("set-a", 2, ZQ, "Glimmer pox is another made-up pox.", "off_subject"),
+    ]
+    shown = [
+        Shown("Zorblax fever is a made-up fever.", "Zorblax Fever"),
+        Shown("Glimmer pox is another made-up pox.", "Glimmer Pox"),
+    ]
+    report = subject_report(lambda question: shown, labels)
+    assert report.questions == 1 and report.labelled == 2 and report.unlabelled == []
+    assert report.counts == {"on_subject": 1, "off_subject": 1}
 
 
 def test_unlabelled_rows_are_ready_to_label_and_listed_once() -> None:

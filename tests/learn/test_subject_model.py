@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 
 from medcite.learn.subject import FEATURES, MODEL_FILE, SubjectModel
-from medcite.learn.train_subject import MAX_ON_LOSS, choose_threshold
+from medcite.learn.train_subject import choose_threshold
 
 
-def test_the_threshold_drops_at_most_a_tenth_of_what_is_on_the_subject() -> None:
-    on = [i / 100 for i in range(100)]  # on the subject, probabilities 0.00 .. 0.99
-    off = [0.95, 0.97, 0.5]
-    threshold = choose_threshold(on + off, [False] * 100 + [True] * 3)
-    dropped_on = sum(p > threshold for p in on)
-    assert dropped_on <= MAX_ON_LOSS * 100 and dropped_on >= MAX_ON_LOSS * 100 - 1
-    assert sum(p > threshold for p in off) == 2  # the two surest off-subject ones
-    assert choose_threshold([0.3], [True]) == 1.0  # nothing on the subject to weigh against
+def test_the_threshold_is_the_one_whose_answers_show_least_off_the_subject() -> None:
+    def rate(threshold: float, off: float) -> dict[str, float]:
+        return {"threshold": threshold, "off_subject": off, "labelled": 100, "unlabelled": 0}
+
+    rates = [rate(0.05, 0.070), rate(0.1, 0.061), rate(0.2, 0.068), rate(0.5, 0.080)]
+    assert choose_threshold(rates) == 0.1
+    # Equal to a tenth of a point: the more permissive shows more.
+    assert choose_threshold([rate(0.1, 0.0612), rate(0.3, 0.0608), rate(0.5, 0.09)]) == 0.3
 
 
 @pytest.mark.skipif(not MODEL_FILE.exists(), reason="make train has not built the subject model")

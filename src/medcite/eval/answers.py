@@ -24,6 +24,9 @@ judged by :class:`medcite.eval.keyfacts.KeyFactJudge`; an abstention covers no f
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import json
 import statistics
 import time
@@ -80,6 +83,10 @@ class AnswerQuestion:
     qid: str
     question: str
     key_facts: list[str]
+    # The number whose parity decides the question's half, when not its own: a MedLFQA LiveQA
+    # question is a TREC LiveQA question and takes its TREC twin's number (liveqa_twins.json),
+    # so that one question is never tuned on in one set and reported in the other.
+    split_number: int | None = None
 
 
 def question_number(q: AnswerQuestion) -> int:
@@ -95,17 +102,32 @@ def select_questions(
     numbers: tuple[int, int] | None = None,
 ) -> list[AnswerQuestion]:
     """Questions by number: ``split`` odd (tuning), even (reporting) or all, within the
-    inclusive range ``numbers``."""
+    inclusive range ``numbers``. The half goes by ``split_number`` where a question has one
+    (MedLFQA LiveQA: its TREC twin's number); a question whose text is also a reported
+    question's is reported."""
     if split not in ("all", "odd", "even"):
         raise MedciteError(f"unknown split {split!r}", hint="odd, even or all")
+
+    def tuning(q: AnswerQuestion) -> bool:
+        half = q.split_number if q.split_number is not None else question_number(q)
+        return half % 2 == 1
+
+    # A question asked twice in a set (MedicationQA has such pairs, numbered one after the
+    # other) is reported, never tuned on, whatever the number of its other copy.
+    reported = {_normal(q.question) for q in questions if not tuning(q)}
     out = []
     for q in questions:
         n = question_number(q)
         if numbers and not numbers[0] <= n <= numbers[1]:
             continue
-        if split == "all" or (n % 2 == 1) == (split == "odd"):
+        odd = tuning(q) and _normal(q.question) not in reported
+        if split == "all" or odd == (split == "odd"):
             out.append(q)
     return out
+
+
+def _normal(question: str) -> str:
+    return " ".join(question.lower().split())
 
 
 # --- Loaders -------------------------------------------------------------------------------
@@ -135,7 +157,26 @@ def load_answer_dataset(name: str, data_folder: Path) -> list[AnswerQuestion]:
     path = dataset_file(name, data_folder)
     if name == "liveqa-trec2017":
         return load_trec_liveqa(path)
-    return load_medlfqa(path)
+    questions = load_medlfqa(path)
+    if name == "medlfqa-liveqa":
+        twins = trec_numbers()
+        questions = [
+            dataclasses.replace(q, split_number=twins.get(question_key(q.question)))
+            for q in questions
+        ]
+    return questions
+
+
+def question_key(question: str) -> str:
+    """A question's key in liveqa_twins.json (the texts themselves are not shipped)."""
+    return hashlib.sha1(_normal(question).encode()).hexdigest()[:16]
+
+
+@functools.cache
+def trec_numbers() -> dict[str, int]:
+    """TREC LiveQA question key -> its number (qid)."""
+    data = json.loads((Path(__file__).parent / "data" / "liveqa_twins.json").read_text("utf-8"))
+    return {str(k): int(v) for k, v in data["numbers"].items()}
 
 
 def medlfqa_rows(path: Path) -> list[dict[str, Any]]:

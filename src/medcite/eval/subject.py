@@ -2,13 +2,14 @@
 condition, drug or topic than the question's, by hand labels (``medcite eval subject``).
 
 The labels (``data/subject_labels.jsonl``; who labelled, the rules and the counts in
-``data/subject_labels.md``) cover every statement that scorer ``rule`` or ``similarity`` showed
-for 46 report-half questions (even numbers, never tuned on) of medlfqa-liveqa, liveqa-trec2017
-and medlfqa-medication 1-100: ``answers`` (on the question's subject and answers what is
-asked), ``on_subject`` (about the subject, a kind of it, or on a page about it, but does not
-answer) and ``off_subject``. A scorer is asked those questions again; its statements are looked
-up by (set, number, text), rates are over the labelled ones, and the statements no label covers
-are listed so that a new scorer's new statements can be labelled.
+``data/subject_labels.md``) cover the statements medcite's scorers showed for report-half
+questions (never tuned on; see :func:`medcite.eval.answers.select_questions`) of
+medlfqa-liveqa, liveqa-trec2017 and medlfqa-medication 1-100: ``answers`` (on the question's
+subject and answers what is asked), ``on_subject`` (about the subject, a kind of it, or on a
+page about it, but does not answer) and ``off_subject``. A scorer is asked those questions
+again, each question text once (the two LiveQA sets share their questions); its statements are
+looked up by (question, text), rates are over the labelled ones, and the statements no label
+covers are listed so that a new scorer's new statements can be labelled.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from medcite.eval.answers import (
 )
 
 if TYPE_CHECKING:
+    from medcite.compose import Composer
     from medcite.config import Settings
     from medcite.store.sqlite import SQLiteStore
 
@@ -171,17 +173,22 @@ def subject_report(
     scorer: str = "",
     questions: Sequence[LabelledQuestion] | None = None,
 ) -> SubjectReport:
-    """Ask each question (by default the labelled ones) once and look its statements up."""
-    index = {(lb.set, lb.number, lb.statement): lb.label for lb in labels}
-    asked: dict[str, Sequence[Shown]] = {}  # a question in two sets is asked once
+    """Ask each question (by default the labelled ones) once and look its statements up.
+
+    A question asked in two sets (every MedLFQA LiveQA question is a TREC LiveQA question) is
+    asked and counted once, under the first; a label given under either applies."""
+    index: dict[tuple[str, str], str] = {}
+    for lb in labels:
+        index.setdefault((lb.question, lb.statement), lb.label)
+    asked: dict[str, Sequence[Shown]] = {}
     counts: Counter[str] = Counter()
     by_set: dict[str, Counter[str]] = {}
     shown = 0
     unlabelled: list[dict[str, Any]] = []
     chosen = labelled_questions(labels) if questions is None else questions
+    chosen = [q for i, q in enumerate(chosen) if q.question not in {c.question for c in chosen[:i]}]
     for q in chosen:
-        if q.question not in asked:
-            asked[q.question] = answer(q.question)
+        asked[q.question] = answer(q.question)
         per_set = by_set.setdefault(q.set, Counter())
         texts: set[str] = set()
         for item in asked[q.question]:
@@ -189,7 +196,7 @@ def subject_report(
                 continue
             texts.add(item.text)
             shown += 1
-            label = index.get((q.set, q.number, item.text))
+            label = index.get((q.question, item.text))
             if label is None:
                 row = {"set": q.set, "number": q.number, "question": q.question}
                 unlabelled.append(row | {"statement": item.text, "source": item.source})
@@ -207,12 +214,15 @@ def subject_report(
     )
 
 
-def composer_statements(store: SQLiteStore, settings: Settings, scorer: str = "rule") -> ShownFn:
+def composer_statements(
+    store: SQLiteStore, settings: Settings, scorer: str = "rule", composer: Composer | None = None
+) -> ShownFn:
     """The composer's shown statements (bottom line, sections, evidence notes; lead-ins are
     context, not statements), each with the title of the document it quotes."""
     from medcite.compose import Composer
 
-    composer = Composer.open(store, settings, scorer=scorer)
+    if composer is None:
+        composer = Composer.open(store, settings, scorer=scorer)
 
     def answer(question: str) -> list[Shown]:
         result = composer.ask(question, save=False)  # not user history

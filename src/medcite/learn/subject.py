@@ -39,6 +39,11 @@ FEATURES: tuple[str, ...] = (
     "narrowed subject",  # the subject is a drug or narrower concept the question names, 0/1
     "specific word in the sentence",  # its own words, not only its lead-in or page, 0/1
     "consumer or reference page",  # 0/1
+    "another concept named first",  # the sentence's first concept shares no word with it, 0/1
+    "hard, another page",  # patient mode: over grade 15, on a page not on the subject, 0/1
+    "names another page's topic",  # names its page's topic, a page not on the subject, 0/1
+    "names a narrower concept",  # and not the subject itself ("hemifacial spasm"), 0/1
+    "retrieval rank",  # log(1 + its passage's rank in the retrieved list)
 )
 
 

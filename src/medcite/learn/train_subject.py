@@ -4,11 +4,13 @@ Labels: statements medcite showed for the tuning half (odd questions) of the ans
 (MedLFQA LiveQA, TREC LiveQA, MedLFQA MedicationQA 1-100), each labelled answers / on_subject /
 off_subject (``learn/data/subject_tuning_labels.jsonl``). Each labelled question is asked
 again with the rules alone (the model off), and each labelled statement gets the features the
-rule scorer computed for it. The model learns off_subject against the rest. The threshold is
-chosen on the tuning half from out-of-fold probabilities (folds by question): the lowest
-probability of being off the subject that drops at most ``MAX_ON_LOSS`` of the statements about
-the subject. Reported: out-of-fold AUC on the tuning half, and on the report half's labels
-(src/medcite/eval/data/subject_labels.jsonl, never trained on), its AUC and what the threshold
+rule scorer computed for it.
+The model learns off_subject against the rest. The threshold is chosen on the tuning half out of
+fold: each tuning question is answered with the model fitted on the folds (by question) it is
+not in, at each of ``THRESHOLDS``, and the threshold whose answers show the smallest share of
+labelled statements off the subject is kept. Reported: out-of-fold AUC on the tuning half, the
+off-subject share by threshold, and on the report half's labels
+(src/medcite/eval/data/subject_labels.jsonl, never trained on) its AUC and what the threshold
 keeps and drops there.
 
 Usage: python -m medcite.learn.train_subject [--out src/medcite/learn/data/subject.json]
@@ -36,7 +38,9 @@ if TYPE_CHECKING:
     from medcite.config import Settings
     from medcite.store.sqlite import SQLiteStore
 
-MAX_ON_LOSS = 0.10  # share of on-subject statements the threshold may drop
+# The threshold is the one of these whose out-of-fold answers to the tuning questions show the
+# smallest share of labelled statements off the subject.
+THRESHOLDS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 FOLDS = 5
 Row = tuple[str, list[float], bool]  # question, features, off the subject
 
@@ -68,7 +72,7 @@ def examples(
     from medcite.compose.rule_scorer import RuleScorer
 
     composer = Composer.open(store, settings)
-    capture = _Capture(RuleScorer(composer.vocabulary, subject_model=False))
+    capture = _Capture(RuleScorer(composer.vocabulary, subject_model=False, capture=True))
     composer.scorer = capture
     by_question: dict[str, dict[str, bool]] = {}
     for row in labels:
@@ -106,16 +110,59 @@ def _fold(question: str) -> int:
     return int(hashlib.sha1(question.encode()).hexdigest(), 16) % FOLDS
 
 
-def choose_threshold(probabilities: Sequence[float], off: Sequence[bool]) -> float:
-    """The lowest threshold that drops (probability above it) at most ``MAX_ON_LOSS`` of the
-    statements that are about the subject: the model is not sure enough of more."""
-    on = sorted(
-        (p for p, is_off in zip(probabilities, off, strict=True) if not is_off), reverse=True
-    )
-    if not on:
-        return 1.0
-    allowed = int(MAX_ON_LOSS * len(on))  # on-subject statements it may drop
-    return on[allowed] if allowed < len(on) else 0.0
+def choose_threshold(rates: Sequence[dict[str, float]]) -> float:
+    """The threshold whose answers show the smallest share of labelled statements off the
+    subject (to a tenth of a point; the more permissive on a tie: it shows more)."""
+    best = min(rates, key=lambda r: (round(r["off_subject"], 3), -r["threshold"]))
+    return best["threshold"]
+
+
+def shown_off_rates(
+    store: SQLiteStore,
+    settings: Settings,
+    labels: Sequence[dict[str, object]],
+    fold_models: Sequence[RelevanceModel],
+    thresholds: Sequence[float],
+) -> list[dict[str, float]]:
+    """For each threshold, the answers to the labelled tuning questions, each question
+    composed with the model of the folds it is not in: the share of labelled shown statements
+    off the subject, and how many shown statements no label covers."""
+    from medcite.compose import Composer
+    from medcite.compose.rule_scorer import RuleScorer
+    from medcite.eval.subject import Shown, SubjectLabel, composer_statements, subject_report
+
+    rows = [
+        SubjectLabel(
+            str(r["set"]),
+            int(str(r["number"])),
+            str(r["question"]),
+            str(r["statement"]),
+            str(r.get("source") or ""),
+            str(r["label"]),
+        )
+        for r in labels
+    ]
+    composer = Composer.open(store, settings)
+    scorer = composer.scorer
+    assert isinstance(scorer, RuleScorer)
+    shown = composer_statements(store, settings, composer=composer)
+    out = []
+    for threshold in thresholds:
+
+        def answer(question: str, threshold: float = threshold) -> Sequence[Shown]:
+            scorer.subject_model = SubjectModel(fold_models[_fold(question)], threshold)
+            return shown(question)
+
+        report = subject_report(answer, rows)
+        out.append(
+            {
+                "threshold": threshold,
+                "off_subject": report.rate("off_subject") or 0.0,
+                "labelled": report.labelled,
+                "unlabelled": report.shown - report.labelled,
+            }
+        )
+    return out
 
 
 def _kept_report(model: SubjectModel, rows: Sequence[Row]) -> dict[str, object]:
@@ -142,7 +189,9 @@ def train_subject(
         for i, r in enumerate(tuning):
             if _fold(r[0]) == k:
                 oof[i] = fitted.probability(r[1])
-    threshold = choose_threshold(oof, [r[2] for r in tuning])
+    folds = [_fit([r for r in tuning if _fold(r[0]) != k]) for k in range(FOLDS)]
+    rates = shown_off_rates(store, settings, _labels(TRAINING_LABELS), folds, THRESHOLDS)
+    threshold = choose_threshold(rates)
     model = SubjectModel(_fit(tuning), threshold)
     held = examples(store, settings, _labels(report_labels))
     report: dict[str, object] = {
@@ -150,6 +199,7 @@ def train_subject(
         "tuning_off_subject": int(sum(r[2] for r in tuning)),
         "tuning_out_of_fold_auc": round(auc(oof, [r[2] for r in tuning]), 4),
         "threshold": round(threshold, 4),
+        "tuning_shown_by_threshold": [{k: round(v, 4) for k, v in r.items()} for r in rates],
         "report_half": _kept_report(model, held),
         "weights": dict(zip(FEATURES, (round(w, 3) for w in model.linear.weights), strict=True)),
         "seconds": round(time.perf_counter() - started, 1),
