@@ -10,13 +10,16 @@ from medcite.learn.train_subject import choose_threshold
 
 
 def test_the_threshold_is_the_one_whose_answers_show_least_off_the_subject() -> None:
-    def rate(threshold: float, off: float) -> dict[str, float]:
-        return {"threshold": threshold, "off_subject": off, "labelled": 100, "unlabelled": 0}
+    def rate(threshold: float, off: float, abstained: int = 0) -> dict[str, float]:
+        return {"threshold": threshold, "abstained": abstained, "off_subject": off}
 
     rates = [rate(0.05, 0.070), rate(0.1, 0.061), rate(0.2, 0.068), rate(0.5, 0.080)]
     assert choose_threshold(rates) == 0.1
     # Equal to a tenth of a point: the more permissive shows more.
     assert choose_threshold([rate(0.1, 0.0612), rate(0.3, 0.0608), rate(0.5, 0.09)]) == 0.3
+    # Not by abstaining more than the most permissive threshold does.
+    strict = [rate(0.05, 0.03, abstained=4), rate(0.1, 0.05, abstained=1), rate(0.3, 0.07)]
+    assert choose_threshold([*strict, rate(0.5, 0.09)]) == 0.3
 
 
 @pytest.mark.skipif(not MODEL_FILE.exists(), reason="make train has not built the subject model")

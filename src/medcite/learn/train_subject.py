@@ -7,8 +7,9 @@ again with the rules alone (the model off), and each labelled statement gets the
 rule scorer computed for it.
 The model learns off_subject against the rest. The threshold is chosen on the tuning half out of
 fold: each tuning question is answered with the model fitted on the folds (by question) it is
-not in, at each of ``THRESHOLDS``, and the threshold whose answers show the smallest share of
-labelled statements off the subject is kept. Reported: out-of-fold AUC on the tuning half, the
+not in, at each of ``THRESHOLDS``, and of the thresholds that abstain on no more questions
+than the most permissive, the one whose answers show the smallest share of labelled statements
+off the subject is kept. Reported: out-of-fold AUC on the tuning half, the
 off-subject share by threshold, and on the report half's labels
 (src/medcite/eval/data/subject_labels.jsonl, never trained on) its AUC and what the threshold
 keeps and drops there.
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 # The threshold is the one of these whose out-of-fold answers to the tuning questions show the
 # smallest share of labelled statements off the subject.
-THRESHOLDS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+THRESHOLDS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 FOLDS = 5
 Row = tuple[str, list[float], bool]  # question, features, off the subject
 
@@ -112,8 +113,13 @@ def _fold(question: str) -> int:
 
 def choose_threshold(rates: Sequence[dict[str, float]]) -> float:
     """The threshold whose answers show the smallest share of labelled statements off the
-    subject (to a tenth of a point; the more permissive on a tie: it shows more)."""
-    best = min(rates, key=lambda r: (round(r["off_subject"], 3), -r["threshold"]))
+    subject (to a tenth of a point; the more permissive on a tie: it shows more), among those
+    that abstain on no more questions than the most permissive one: a model that drops every
+    sentence of a question makes medcite abstain, and abstaining more must not be how it
+    stays on the subject."""
+    least = min(r["abstained"] for r in rates)
+    allowed = [r for r in rates if r["abstained"] <= least]
+    best = min(allowed, key=lambda r: (round(r["off_subject"], 3), -r["threshold"]))
     return best["threshold"]
 
 
@@ -149,14 +155,22 @@ def shown_off_rates(
     out = []
     for threshold in thresholds:
 
-        def answer(question: str, threshold: float = threshold) -> Sequence[Shown]:
+        answered: dict[str, Sequence[Shown]] = {}
+
+        def answer(
+            question: str,
+            threshold: float = threshold,
+            answered: dict[str, Sequence[Shown]] = answered,
+        ) -> Sequence[Shown]:
             scorer.subject_model = SubjectModel(fold_models[_fold(question)], threshold)
-            return shown(question)
+            answered[question] = shown(question)
+            return answered[question]
 
         report = subject_report(answer, rows)
         out.append(
             {
                 "threshold": threshold,
+                "abstained": sum(not texts for texts in answered.values()),
                 "off_subject": report.rate("off_subject") or 0.0,
                 "labelled": report.labelled,
                 "unlabelled": report.shown - report.labelled,
