@@ -154,7 +154,6 @@ def shown_off_rates(
     shown = composer_statements(store, settings, composer=composer)
     out = []
     for threshold in thresholds:
-
         answered: dict[str, Sequence[Shown]] = {}
 
         def answer(
