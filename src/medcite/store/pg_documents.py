@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 from medcite.index.analysis import analyze
@@ -38,7 +37,6 @@ from medcite.store.pg_bulk import (
     copy_passages,
     write_batch,
 )
-from medcite.store.pg_connections import POOL_SIZE, POOL_TIMEOUT
 from medcite.store.pg_reads import PostgresReads, lexeme as _lexeme
 from medcite.store.review_pg import PostgresReviewRepository
 from medcite.types import Passage, StoredDocument, stable_json
@@ -72,19 +70,6 @@ class PostgresStore(PostgresReads):
     """The medcite store in one PostgreSQL database, connections from a pool lent per thread
     (medcite.store.pg_connections); ``readonly`` connections refuse writes. ``home``: where
     files derived from it are cached."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        readonly: bool = False,
-        home: Path | None = None,
-        pool_size: int = POOL_SIZE,
-        pool_timeout: float = POOL_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            url, readonly=readonly, home=home, pool_size=pool_size, pool_timeout=pool_timeout
-        )
 
     # -- writing ---------------------------------------------------------------------------
     def write_documents(
